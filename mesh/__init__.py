@@ -1,0 +1,2 @@
+"""The runtime every ClientTier process shares: settings, logs, tracing, database, gRPC
+server bootstrap, outbound channels, and the outbox/subscription event plumbing."""

@@ -1,0 +1,78 @@
+"""Database access: an engine per process (made on demand, never at import) and a unit of work
+that commits only when told to."""
+
+from typing import Self
+
+from google.protobuf.message import Message
+from sqlalchemy import Table, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+from mesh.outbox import OutgoingEvent, append
+from mesh.settings import ServiceSettings
+from mesh.telemetry import instrument_engine
+
+
+def create_engine(settings: ServiceSettings) -> AsyncEngine:
+    engine = _create_async_engine(
+        settings.database_url(),
+        pool_size=settings.db.pool_size,
+        max_overflow=settings.db.max_overflow,
+        pool_pre_ping=True,
+    )
+    instrument_engine(engine)
+    return engine
+
+
+async def database_answers(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+class UnitOfWork:
+    """One transaction: `async with uow: ...; await uow.commit()`. Leaving the block without
+    commit rolls back, so a rejected request leaves nothing half-written.
+
+    Events published during the unit of work are written to the service's outbox by commit(),
+    in the same transaction as the change. Services subclass it, set `outbox`, and bind their
+    repositories to `self.conn` in `_bind`."""
+
+    outbox: Table | None = None
+    conn: AsyncConnection
+    _tx: AsyncTransaction
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._events: list[OutgoingEvent] = []
+
+    async def __aenter__(self) -> Self:
+        self._events = []
+        self.conn = await self.engine.connect()
+        self._tx = await self.conn.begin()
+        self._bind(self.conn)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        try:
+            if self._tx.is_active:
+                await self._tx.rollback()
+        finally:
+            await self.conn.close()
+
+    def _bind(self, conn: AsyncConnection) -> None:
+        """Create repositories on the connection; subclasses override."""
+
+    def publish(self, aggregate_id: str, message: Message) -> None:
+        self._events.append(OutgoingEvent(aggregate_id, message))
+
+    async def commit(self) -> None:
+        if self._events:
+            if self.outbox is None:
+                raise RuntimeError(f"{type(self).__name__} publishes events but has no outbox")
+            await append(self.conn, self.outbox, self._events)
+            self._events = []
+        await self._tx.commit()

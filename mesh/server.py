@@ -1,0 +1,138 @@
+"""Starting and stopping a service process the same way for all five.
+
+Health starts NOT_SERVING and turns SERVING only once the service's readiness check passes
+(its database answers and its migrations are current); it is re-checked periodically and goes
+NOT_SERVING again when the check fails or the process is asked to stop. On SIGTERM or SIGINT
+the server stops taking calls and lets in-flight ones finish for `grace_seconds`."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from mesh.logs import configure_logging
+from mesh.settings import ServiceSettings
+from mesh.telemetry import setup_tracing, shutdown_tracing
+
+log = logging.getLogger(__name__)
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+@dataclass
+class Runtime:
+    """What a service's wiring gets: its settings and the event set when stopping begins
+    (long-lived streams end on it so the drain does not wait for them)."""
+
+    name: str
+    settings: ServiceSettings
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class ServiceApp:
+    # Adds the servicers; returns their full service names (for health and reflection).
+    register: Callable[[grpc.aio.Server], Sequence[str]]
+    ready: Callable[[], Awaitable[bool]]
+    # Started once the service is first ready; cancelled at stop (e.g. event consumers).
+    background: Sequence[Callable[[], Awaitable[None]]] = ()
+    on_start: Callable[[], Awaitable[None]] | None = None
+    on_stop: Callable[[], Awaitable[None]] | None = None
+
+
+def init_process(name: str) -> ServiceSettings:
+    """Settings, logs and tracing: the first thing every process does."""
+    settings = ServiceSettings()
+    configure_logging(name, settings.log_level)
+    setup_tracing(name, settings.telemetry.exporter)
+    return settings
+
+
+async def serve(
+    runtime: Runtime, build: Callable[[Runtime], Awaitable[ServiceApp]], default_port: int
+) -> None:
+    settings = runtime.settings
+    app = await build(runtime)
+    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+    names = list(app.register(server))
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    for name in ("", *names):
+        await health_servicer.set(name, NOT_SERVING)
+    reflection.enable_server_reflection(
+        (*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+         reflection.SERVICE_NAME),
+        server,
+    )
+    port = settings.port or default_port
+    address = f"{settings.host}:{port}"
+    if server.add_insecure_port(address) == 0:
+        raise RuntimeError(f"cannot listen on {address}")
+    if app.on_start is not None:
+        await app.on_start()
+    await server.start()
+    log.info("listening", extra={"fields": {"address": address, "services": names}})
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, runtime.stopping.set)
+
+    watcher = asyncio.create_task(
+        _watch_health(runtime, app, health_servicer, ("", *names)), name="health"
+    )
+    await runtime.stopping.wait()
+
+    log.info("stopping: draining in-flight calls", extra={"fields": {"grace": settings.grace_seconds}})
+    await health_servicer.enter_graceful_shutdown()
+    watcher.cancel()
+    await server.stop(settings.grace_seconds)
+    await asyncio.gather(watcher, return_exceptions=True)
+    if app.on_stop is not None:
+        await app.on_stop()
+    log.info("stopped")
+    shutdown_tracing()
+
+
+async def _watch_health(
+    runtime: Runtime,
+    app: ServiceApp,
+    health_servicer: health.aio.HealthServicer,
+    names: Sequence[str],
+) -> None:
+    background: list[asyncio.Task] = []
+    status = NOT_SERVING
+    delay = 0.2
+    try:
+        while not runtime.stopping.is_set():
+            try:
+                ready = await app.ready()
+            except Exception:
+                log.warning("readiness check failed", exc_info=True)
+                ready = False
+            new_status = SERVING if ready else NOT_SERVING
+            if new_status != status:
+                status = new_status
+                for name in names:
+                    await health_servicer.set(name, status)
+                log.info("health", extra={"fields": {"serving": ready}})
+            if ready and not background:
+                background = [asyncio.create_task(job()) for job in app.background]
+            # Poll fast while starting, slowly once serving.
+            delay = runtime.settings.health_interval_seconds if ready else min(delay * 2, 2.0)
+            await asyncio.sleep(delay)
+    finally:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+
+
+def run(name: str, build: Callable[[Runtime], Awaitable[ServiceApp]], default_port: int) -> None:
+    """The whole of a service's __main__."""
+    settings = init_process(name)
+    asyncio.run(serve(Runtime(name, settings), build, default_port))

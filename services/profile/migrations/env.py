@@ -1,0 +1,4 @@
+from mesh.migrations import run_env
+from services.profile.adapters.tables import SCHEMA, metadata
+
+run_env(SCHEMA, metadata)
