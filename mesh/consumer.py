@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import grpc
+from clienttier.common.v1 import common_pb2
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
@@ -19,8 +20,6 @@ from tenacity import (
     retry_if_exception_type,
     wait_exponential_jitter,
 )
-
-from clienttier.common.v1 import common_pb2
 
 log = logging.getLogger(__name__)
 

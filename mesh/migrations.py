@@ -56,6 +56,8 @@ def run_env(schema: str, metadata: MetaData) -> None:
         return
 
     def run(connection: Connection) -> None:
+        # Replicas starting together migrate one at a time; the others then find it done.
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": schema})
         context.configure(connection=connection, **options)
         with context.begin_transaction():
             context.run_migrations()

@@ -13,6 +13,7 @@ import zlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+from clienttier.common.v1 import common_pb2
 from google.protobuf import any_pb2, timestamp_pb2
 from google.protobuf.message import Message
 from sqlalchemy import (
@@ -32,7 +33,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from clienttier.common.v1 import common_pb2
 from mesh.errors import InvalidField
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,7 @@ def cursor_table(metadata: MetaData) -> Table:
         metadata,
         Column("source", Text, primary_key=True),
         Column("position", BigInteger, nullable=False),
-        Column(
-            "updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()
-        ),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
 
 
@@ -208,7 +206,10 @@ def _to_event(row) -> common_pb2.Event:  # type: ignore[no-untyped-def]
 
 
 async def serve_subscription(
-    feed: OutboxFeed, request, response_type, stopping: asyncio.Event  # type: ignore[no-untyped-def]
+    feed: OutboxFeed,
+    request,
+    response_type,
+    stopping: asyncio.Event,  # type: ignore[no-untyped-def]
 ) -> AsyncIterator:
     """The body of every service's SubscribeEvents handler."""
     position = parse_position(request.after_position)

@@ -8,6 +8,7 @@ the server stops taking calls and lets in-flight ones finish for `grace_seconds`
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +22,9 @@ from mesh.telemetry import setup_tracing, shutdown_tracing
 
 log = logging.getLogger(__name__)
 
+# Health name that stays SERVING while the process runs (Kubernetes liveness), unlike the
+# overall status, which follows the database (readiness).
+LIVENESS = "liveness"
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
@@ -46,6 +50,36 @@ class ServiceApp:
     on_stop: Callable[[], Awaitable[None]] | None = None
 
 
+class AccessLog(grpc.aio.ServerInterceptor):
+    """One JSON log line per unary call (method, status, milliseconds), inside the call's span
+    so it carries the trace id. Health checks are left out: probes call them constantly."""
+
+    async def intercept_service(self, continuation, details):  # type: ignore[no-untyped-def]
+        handler = await continuation(details)
+        method = details.method
+        if handler is None or handler.unary_unary is None or method.startswith("/grpc.health"):
+            return handler
+        inner = handler.unary_unary
+
+        async def logged(request, context):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            code = "OK"
+            try:
+                return await inner(request, context)
+            except BaseException:
+                code = context.code().name if context.code() else "UNKNOWN"
+                raise
+            finally:
+                ms = round((time.perf_counter() - started) * 1000, 2)
+                log.info("rpc", extra={"fields": {"method": method, "code": code, "ms": ms}})
+
+        return grpc.unary_unary_rpc_method_handler(
+            logged,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
 def init_process(name: str) -> ServiceSettings:
     """Settings, logs and tracing: the first thing every process does."""
     settings = ServiceSettings()
@@ -59,15 +93,19 @@ async def serve(
 ) -> None:
     settings = runtime.settings
     app = await build(runtime)
-    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+    server = grpc.aio.server(interceptors=[AccessLog()], options=[("grpc.so_reuseport", 0)])
     names = list(app.register(server))
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", *names):
         await health_servicer.set(name, NOT_SERVING)
+    await health_servicer.set(LIVENESS, SERVING)
     reflection.enable_server_reflection(
-        (*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-         reflection.SERVICE_NAME),
+        (
+            *names,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ),
         server,
     )
     port = settings.port or default_port
@@ -88,7 +126,9 @@ async def serve(
     )
     await runtime.stopping.wait()
 
-    log.info("stopping: draining in-flight calls", extra={"fields": {"grace": settings.grace_seconds}})
+    log.info(
+        "stopping: draining in-flight calls", extra={"fields": {"grace": settings.grace_seconds}}
+    )
     await health_servicer.enter_graceful_shutdown()
     watcher.cancel()
     await server.stop(settings.grace_seconds)

@@ -9,10 +9,11 @@ import asyncio
 from collections.abc import Iterator
 
 import grpc
-from tqdm import tqdm
-
+import numpy as np
 from clienttier.common.v1 import common_pb2
 from clienttier.profile.v1 import profile_pb2, profile_pb2_grpc
+from tqdm import tqdm
+
 from mesh.channels import open_channel
 from services.profile.demo.generator import BrokerageSpec, customer_chunks, day_facts, trading_days
 
@@ -38,8 +39,8 @@ def _customers(spec: BrokerageSpec) -> Iterator[profile_pb2.Customer]:
             )
 
 
-def _iso(value: object) -> str:
-    return "" if value is None else str(value)[:10]
+def _iso(value: np.datetime64) -> str:
+    return "" if np.isnat(value) else str(value)
 
 
 def _facts(spec: BrokerageSpec, ids: list[str]) -> Iterator[profile_pb2.DailyFacts]:
@@ -56,7 +57,7 @@ def _facts(spec: BrokerageSpec, ids: list[str]) -> Iterator[profile_pb2.DailyFac
 
 async def _bounded(calls: Iterator, label: str, total: int) -> None:
     semaphore = asyncio.Semaphore(CONCURRENCY)
-    progress = tqdm(total=total, desc=label, unit=" calls")
+    progress = tqdm(total=total, desc=label, unit=" calls", mininterval=1.0)
 
     async def one(make_call) -> None:  # type: ignore[no-untyped-def]
         async with semaphore:
@@ -80,14 +81,18 @@ async def load(profile_address: str, spec: BrokerageSpec) -> None:
     customers = list(_customers(spec))
     ids = [c.customer_id for c in customers]
     await _bounded(
-        (lambda c=c: stub.CreateCustomer(profile_pb2.CreateCustomerRequest(customer=c))
-         for c in customers),
+        (
+            lambda c=c: stub.CreateCustomer(profile_pb2.CreateCustomerRequest(customer=c))
+            for c in customers
+        ),
         "customers",
         len(customers),
     )
     await _bounded(
-        (lambda f=f: stub.RecordDailyFacts(profile_pb2.RecordDailyFactsRequest(facts=f))
-         for f in _facts(spec, ids)),
+        (
+            lambda f=f: stub.RecordDailyFacts(profile_pb2.RecordDailyFactsRequest(facts=f))
+            for f in _facts(spec, ids)
+        ),
         "daily facts",
         None,  # type: ignore[arg-type]
     )

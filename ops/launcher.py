@@ -144,12 +144,13 @@ def _banner(mesh: Mesh) -> str:
         f"  logs       {mesh.log_dir}/<name>.log",
         "",
         "Call the gateway (server reflection, no proto files needed):",
-        f"  .tools/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\",
-        f"    -d '{{\"customer_id\": \"C00000001\"}}' \\",
+        "  .tools/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\",
+        '    -d \'{"customer_id": "C00000001"}\' \\',
         f"    http://{gw}/clienttier.gateway.v1.GatewayService/GetCustomerOverview",
         "or with the Python stubs:",
-        f"  .venv/bin/python -m ops.call {gw} clienttier.gateway.v1.GatewayService/GetCustomerOverview "
-        "'{\"customer_id\": \"C00000001\"}'",
+        f"  .venv/bin/python -m ops.call {gw} \\",
+        "    clienttier.gateway.v1.GatewayService/GetCustomerOverview \\",
+        '    \'{"customer_id": "C00000001"}\'',
         "",
         "Ctrl-C stops all five.",
     ]

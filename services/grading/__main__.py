@@ -1,9 +1,9 @@
 """python -m services.grading"""
 
 import grpc
-
 from clienttier.grading.v1 import grading_pb2_grpc
 from clienttier.profile.v1 import profile_pb2, profile_pb2_grpc
+
 from mesh.channels import open_channel
 from mesh.consumer import EventConsumer, run_forever
 from mesh.db import create_engine

@@ -1,8 +1,8 @@
 """python -m services.profile"""
 
 import grpc
-
 from clienttier.profile.v1 import profile_pb2_grpc
+
 from mesh.db import create_engine
 from mesh.migrations import database_ready
 from mesh.outbox import OutboxFeed

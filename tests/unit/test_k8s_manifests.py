@@ -253,6 +253,8 @@ def test_every_server_container_has_grpc_probes_on_its_port(overlay):
                 assert p["grpc"]["port"] == port, (
                     f"{name}/{c['name']}: {probe} probes port {p['grpc']['port']}, serves {port}"
                 )
+            # Liveness must not follow the database, or an outage restarts every pod.
+            assert c["livenessProbe"]["grpc"].get("service") == "liveness", name
         assert main_container(dep)["ports"][0]["containerPort"] == PORTS[name]
 
 

@@ -2,6 +2,7 @@
 
 from clienttier.common.v1 import common_pb2
 from clienttier.grading.v1 import grading_pb2
+
 from services.grading.adapters.repository import StoredGrade
 from services.grading.domain.tiers import Tier
 

@@ -37,8 +37,10 @@ class GradingRepository:
         await self.conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=[year_totals.c.customer_id, year_totals.c.year],
-                set_={c: stmt.excluded[c] for c in
-                      ("days", "asset_sum_fen", "net_commission_fen", "source_version")},
+                set_={
+                    c: stmt.excluded[c]
+                    for c in ("days", "asset_sum_fen", "net_commission_fen", "source_version")
+                },
                 where=stmt.excluded.source_version > year_totals.c.source_version,
             )
         )

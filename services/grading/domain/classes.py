@@ -81,8 +81,7 @@ def decide_class(rules: RuleSet, tier: Tier, risk_class: RiskClass | None) -> Cl
     tier_label = tier_rules(rules).labels[tier]
     if risk_class is None:
         reason = (
-            f"no class: tier {tier_label} but no valid risk assessment "
-            f"(rule set {rules.version})"
+            f"no class: tier {tier_label} but no valid risk assessment (rule set {rules.version})"
         )
         return ClassDecision(NO_CLASS, "", level, None, reason, rules.version)
     code = parsed.levels.index(level) * len(RISK_ORDER) + RISK_ORDER.index(risk_class)

@@ -43,6 +43,8 @@ UNITS = ("fen", "percent", "change", "days", "count", "ratio", "score", "enum", 
 
 
 def _percent(x: float, signed: bool) -> str:
+    if x == 0:
+        return "0%"
     text = f"{x * 100:+.1f}" if signed else f"{x * 100:.1f}"
     return (text[:-2] if text.endswith(".0") else text) + "%"
 
@@ -188,6 +190,8 @@ def describe(
     def leaf(node: Leaf, repeat: bool) -> str:
         spec = inputs[node.input]
         subject = "" if repeat else f"{label(node.input)} {fmt(node.input, values[node.input])} "
+        if spec.unit == "flag" and node.op == "eq" and node.other is None:
+            return f"{label(node.input)}: {fmt(node.input, values[node.input])}"
         if node.op == "in":
             options = ", ".join(spec.names[c] for c in node.value)
             return f"{subject}is one of {options}"

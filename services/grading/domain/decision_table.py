@@ -88,8 +88,9 @@ def decide(
         if holds(rule.when, values):
             clause = describe(rule.when, values, table.inputs, labels)
             return TableDecision(rule.outcome, table.outcomes[rule.outcome], clause)
-    used = sorted(set().union(*(inputs_used(r.when) for r in table.rules)),
-                  key=table.input_names.index)
+    used = sorted(
+        set().union(*(inputs_used(r.when) for r in table.rules)), key=table.input_names.index
+    )
     clause = f"{table.fallback_phrase} {describe_values(used, values, table.inputs, labels)}"
     return TableDecision(table.fallback, table.outcomes[table.fallback], clause)
 

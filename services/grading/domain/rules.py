@@ -35,7 +35,7 @@ class RuleSet:
     version: str
     effective_from: date
     source: str
-    sections: Mapping[str, Any]
+    sections: Mapping[str, Any] = field(hash=False)  # read-only JSON, one key per section
     _parsed: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def section(self, key: str) -> Any:

@@ -95,7 +95,9 @@ def pareto_cut_counts(rules: RuleSet, population: int) -> tuple[int, ...]:
     )
 
 
-def assign_stars_pareto(rules: RuleSet, clv_fen: np.ndarray, customer_ids: np.ndarray) -> ParetoStars:
+def assign_stars_pareto(
+    rules: RuleSet, clv_fen: np.ndarray, customer_ids: np.ndarray
+) -> ParetoStars:
     clv = np.asarray(clv_fen)
     if not np.issubdtype(clv.dtype, np.integer):
         raise TypeError(f"clv_fen must be integer fen, got {clv.dtype}")
@@ -113,16 +115,14 @@ def assign_stars_pareto(rules: RuleSet, clv_fen: np.ndarray, customer_ids: np.nd
     return ParetoStars(stars=stars, ranks=ranks)
 
 
-def explain_pareto_star(
-    rules: RuleSet, star: int, rank: int, population: int, clv_fen: int
-) -> str:
+def explain_pareto_star(rules: RuleSet, star: int, rank: int, population: int, clv_fen: int) -> str:
     r = star_rules(rules)
     cuts = pareto_cut_counts(rules, population)
     top = 100.0 * rank / population if population else 0.0
-    upper = cuts[4 - star]  # last rank that still gets this star
+    upper = cuts[5 - star]  # last rank that still gets this star
     return (
         f"{star} star{'s' if star > 1 else ''}: CLV {format_fen(clv_fen)} ranks {rank:,} "
-        f"of {population:,} (top {top:.2f}%); {star}-star share {r.share_percent[star]}%, "
+        f"of {population:,} (top {top:.3g}%); {star}-star share {r.share_percent[star]}%, "
         f"ranks up to {upper:,} (rule set {rules.version})"
     )
 
@@ -202,7 +202,9 @@ def explain_institution_level(
     limits = ", ".join(
         f"{r.institution_labels[lv]} <= {format_fen(a)} assets or <= {format_fen(i)} income"
         for lv, a, i in zip(
-            INSTITUTION_ORDER, r.institution_asset_max_fen, r.institution_income_max_fen,
+            INSTITUTION_ORDER,
+            r.institution_asset_max_fen,
+            r.institution_income_max_fen,
             strict=False,
         )
     )

@@ -2,9 +2,9 @@
 
 import asyncio
 
+from clienttier.grading.v1 import grading_pb2, grading_pb2_grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from clienttier.grading.v1 import grading_pb2, grading_pb2_grpc
 from mesh.outbox import OutboxFeed, serve_subscription
 from mesh.rpc import required_id, server_stream, unary
 from services.grading.adapters.messages import grade_to_proto

@@ -6,11 +6,11 @@ and the grade-changed event commit together with the stream position."""
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from clienttier.common.v1 import common_pb2
 from clienttier.grading.v1 import grading_pb2
 from clienttier.profile.v1 import profile_pb2
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from mesh.outbox import OutgoingEvent, append, unpack
 from services.grading.adapters.messages import grade_to_proto, tier_to_proto
 from services.grading.adapters.repository import GradingRepository, StoredGrade

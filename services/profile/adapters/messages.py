@@ -4,6 +4,7 @@ from datetime import date
 
 from clienttier.common.v1 import common_pb2
 from clienttier.profile.v1 import profile_pb2
+
 from mesh.rpc import enum_member, money_fen, parse_date, required_date, required_id, required_text
 from services.profile.domain.customer import (
     Customer,

@@ -62,7 +62,9 @@ class FactsRepository:
             )
             return None
         await self.conn.execute(update(daily_facts).where(key).values(**values))
-        return DailyFacts(facts.customer_id, facts.day, old.total_assets_fen, old.net_commission_fen)
+        return DailyFacts(
+            facts.customer_id, facts.day, old.total_assets_fen, old.net_commission_fen
+        )
 
     async def add_to_year(
         self, customer_id: str, year: int, days: int, asset_sum_fen: int, commission_fen: int

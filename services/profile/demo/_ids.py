@@ -36,9 +36,7 @@ def prc_id_check_char(first17: str) -> str:
 
 def is_valid_prc_id(number: str) -> bool:
     return (
-        len(number) == 18
-        and number[:17].isdigit()
-        and prc_id_check_char(number[:17]) == number[17]
+        len(number) == 18 and number[:17].isdigit() and prc_id_check_char(number[:17]) == number[17]
     )
 
 
@@ -52,8 +50,9 @@ def is_valid_uscc(code: str) -> bool:
     expected_org = {10: "X", 11: "0"}.get(org_check, str(org_check))
     if org[8] != expected_org:
         return False
-    total = sum(USCC_ALPHABET.index(c) * int(w) for c, w in zip(code[:17], USCC_WEIGHTS,
-                                                               strict=True))
+    total = sum(
+        USCC_ALPHABET.index(c) * int(w) for c, w in zip(code[:17], USCC_WEIGHTS, strict=True)
+    )
     return USCC_ALPHABET[(31 - total % 31) % 31] == code[17]
 
 
@@ -120,13 +119,24 @@ def mobile_numbers(prefixes: np.ndarray, suffixes: np.ndarray) -> np.ndarray:
     return _to_str(_DIGITS[_digits(prefixes * 100_000_000 + suffixes, 11)])
 
 
-def prc_id_numbers(areas: np.ndarray, years: np.ndarray, months: np.ndarray, days: np.ndarray,
-                   sequences: np.ndarray) -> np.ndarray:
+def prc_id_numbers(
+    areas: np.ndarray,
+    years: np.ndarray,
+    months: np.ndarray,
+    days: np.ndarray,
+    sequences: np.ndarray,
+) -> np.ndarray:
     """18-character resident ID numbers with a correct MOD 11-2 check character."""
-    body = np.concatenate([
-        _digits(areas, 6), _digits(years, 4), _digits(months, 2), _digits(days, 2),
-        _digits(sequences, 3),
-    ], axis=1)
+    body = np.concatenate(
+        [
+            _digits(areas, 6),
+            _digits(years, 4),
+            _digits(months, 2),
+            _digits(days, 2),
+            _digits(sequences, 3),
+        ],
+        axis=1,
+    )
     check = (body @ PRC_ID_WEIGHTS) % 11
     m = np.empty((len(areas), 18), dtype=np.uint8)
     m[:, :17] = _DIGITS[body]
@@ -141,7 +151,7 @@ def uscc_codes(areas: np.ndarray, org_bodies: np.ndarray) -> np.ndarray:
     """
     n = len(areas)
     org = _digits(org_bodies, 8)
-    org_check = 11 - (org @ ORG_CODE_WEIGHTS) % 11          # 1..11
+    org_check = 11 - (org @ ORG_CODE_WEIGHTS) % 11  # 1..11
     org_check_val = np.where(org_check == 11, 0, org_check)  # 10 stays 10 -> "X" below
     values = np.empty((n, 17), dtype=np.int64)
     values[:, 0] = 9

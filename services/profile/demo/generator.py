@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -132,29 +132,29 @@ class CustomerChunk:
     ``professional`` have no assessment at all.
     """
 
-    index: np.ndarray                    # int32 customer index
-    customer_id: np.ndarray              # "C00000001"
-    kind: np.ndarray                     # RETAIL / INSTITUTION
+    index: np.ndarray  # int32 customer index
+    customer_id: np.ndarray  # "C00000001"
+    kind: np.ndarray  # RETAIL / INSTITUTION
     name: np.ndarray
-    gender: np.ndarray                   # "M" / "F" / "" (institutions)
-    birth_date: np.ndarray               # datetime64[D]
+    gender: np.ndarray  # "M" / "F" / "" (institutions)
+    birth_date: np.ndarray  # datetime64[D]
     occupation: np.ndarray
-    phone: np.ndarray                    # 11-digit mainland mobile
-    id_type: np.ndarray                  # PRC_ID / USCC
+    phone: np.ndarray  # 11-digit mainland mobile
+    id_type: np.ndarray  # PRC_ID / USCC
     id_number: np.ndarray
-    id_expiry_date: np.ndarray           # datetime64[D]; 9999-12-31 = long-term
-    branch_id: np.ndarray                # "B001"...
-    open_date: np.ndarray                # datetime64[D]
-    status: np.ndarray                   # STATUSES (as of as_of_date(spec))
-    lifecycle: np.ndarray                # LIFECYCLES
-    has_margin: np.ndarray               # bool
-    has_option: np.ndarray               # bool
-    permissions: np.ndarray              # datetime64[D], shape (n, len(PERMISSIONS))
+    id_expiry_date: np.ndarray  # datetime64[D]; 9999-12-31 = long-term
+    branch_id: np.ndarray  # "B001"...
+    open_date: np.ndarray  # datetime64[D]
+    status: np.ndarray  # STATUSES (as of as_of_date(spec))
+    lifecycle: np.ndarray  # LIFECYCLES
+    has_margin: np.ndarray  # bool
+    has_option: np.ndarray  # bool
+    permissions: np.ndarray  # datetime64[D], shape (n, len(PERMISSIONS))
     assessment_target_level: np.ndarray  # "C1".."C5" or ""
     assessment_lowest_category: np.ndarray  # bool (C1 only)
-    assessment_score: np.ndarray         # int16 questionnaire score 0..100, -1 = none
-    assessment_assessed_on: np.ndarray   # datetime64[D]
-    professional: np.ndarray             # bool
+    assessment_score: np.ndarray  # int16 questionnaire score 0..100, -1 = none
+    assessment_assessed_on: np.ndarray  # datetime64[D]
+    professional: np.ndarray  # bool
 
     def __len__(self) -> int:
         return len(self.index)
@@ -171,7 +171,8 @@ class CustomerChunk:
         for i in range(len(self)):
             rec = {name: col[i] for name, col in cols.items()}
             rec["permissions"] = {
-                p: opened for p, opened in zip(PERMISSIONS, perm[i], strict=True)
+                p: opened
+                for p, opened in zip(PERMISSIONS, perm[i], strict=True)
                 if opened is not None
             }
             out.append(rec)
@@ -184,8 +185,8 @@ class DayFacts:
 
     day_index: int
     day: date
-    customer_index: np.ndarray      # int32
-    total_assets_fen: np.ndarray    # int64, = cash + securities + equity_fund + fixed + reits
+    customer_index: np.ndarray  # int32
+    total_assets_fen: np.ndarray  # int64, = cash + securities + equity_fund + fixed + reits
     cash_fen: np.ndarray
     securities_fen: np.ndarray
     equity_fund_fen: np.ndarray
@@ -196,20 +197,31 @@ class DayFacts:
     net_commission_fen: np.ndarray
     fund_inflow_fen: np.ndarray
     fund_outflow_fen: np.ndarray
-    trade_count: np.ndarray         # int32
-    avg_holding_days: np.ndarray    # int32
-    arrays: tuple[str, ...] = field(default=(
-        "customer_index", "total_assets_fen", "cash_fen", "securities_fen", "equity_fund_fen",
-        "fixed_income_fen", "reits_trust_fen", "margin_debt_fen", "collateral_fen",
-        "net_commission_fen", "fund_inflow_fen", "fund_outflow_fen", "trade_count",
+    trade_count: np.ndarray  # int32
+    avg_holding_days: np.ndarray  # int32
+
+    ARRAYS: ClassVar[tuple[str, ...]] = (
+        "customer_index",
+        "total_assets_fen",
+        "cash_fen",
+        "securities_fen",
+        "equity_fund_fen",
+        "fixed_income_fen",
+        "reits_trust_fen",
+        "margin_debt_fen",
+        "collateral_fen",
+        "net_commission_fen",
+        "fund_inflow_fen",
+        "fund_outflow_fen",
+        "trade_count",
         "avg_holding_days",
-    ), repr=False)
+    )
 
     def __len__(self) -> int:
         return len(self.customer_index)
 
     def columns(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self, name) for name in self.arrays}
+        return {name: getattr(self, name) for name in self.ARRAYS}
 
 
 # ------------------------------------------------------------------ static population
@@ -235,8 +247,9 @@ class _Population:
         u = rng.random(n)
         cut_r = np.cumsum(_RETAIL_LIFECYCLE_P)[:-1]
         cut_i = np.cumsum(_INSTITUTION_LIFECYCLE_P)[:-1]
-        life = np.where(inst, np.searchsorted(cut_i, u, side="right"),
-                        np.searchsorted(cut_r, u, side="right")).astype(np.int8)
+        life = np.where(
+            inst, np.searchsorted(cut_i, u, side="right"), np.searchsorted(cut_r, u, side="right")
+        ).astype(np.int8)
         self.life = life
 
         # Base assets (CNY): log-normal, median 70k for retail, 20M for institutions.
@@ -257,7 +270,8 @@ class _Population:
         g = rng.standard_gamma(alpha) + 1e-9
         mix = (g / g.sum(axis=1, keepdims=True)).astype(f32)
         self.sh_cash, self.sh_sec, self.sh_eq, self.sh_fi, self.sh_rt = (
-            np.ascontiguousarray(mix[:, k]) for k in range(5))
+            np.ascontiguousarray(mix[:, k]) for k in range(5)
+        )
 
         self.beta = rng.uniform(0.6, 1.5, n).astype(f32)
         self.i_amp = rng.uniform(0.0, 0.12, n).astype(f32)
@@ -273,11 +287,12 @@ class _Population:
         log_f = np.log(0.25) + 0.6 * (log_t - np.log(3.0)) + 0.5 * rng.standard_normal(n)
         # A quarter of retail accounts hardly ever trade (sleeping accounts).
         sleepy = (~inst) & (rng.random(n) < 0.25)
-        freq = np.exp(log_f) * np.where(inst, 5.0, np.where(sleepy, 0.03, 1.0))
+        freq = np.exp(log_f) * np.where(inst, 5.0, np.where(sleepy, 0.01, 1.0))
         freq = np.clip(freq, 0.0005, 50.0)
         self.freq = freq.astype(f32)
         # Expected value per trade as a fraction of securities value.
-        self.trade_frac = (turnover / (250.0 * freq)).astype(f32)
+        # (at most the whole position: rare traders do not trade more than they hold).
+        self.trade_frac = np.minimum(turnover / (250.0 * freq), 1.0).astype(f32)
         rate = np.where(
             inst,
             np.exp(np.log(1.0e-4) + 0.3 * rng.standard_normal(n)),
@@ -292,7 +307,7 @@ class _Population:
         # with s the day quantised to the customer's deposit/withdrawal step.
         g_rate = np.zeros(n)
         grow = life == GROWING
-        g_rate[grow] = rng.uniform(np.log(1.2), np.log(2.5), grow.sum()) / 250.0
+        g_rate[grow] = rng.uniform(np.log(1.3), np.log(3.0), grow.sum()) / 250.0
         decl = life == DECLINING
         g_rate[decl] = -rng.uniform(np.log(1 / 0.8), np.log(1 / 0.35), decl.sum()) / 250.0
         self.g = g_rate.astype(f32)
@@ -300,8 +315,9 @@ class _Population:
         self.amp = rng.uniform(0.0, 0.15, n).astype(f32)
         self.omega = (2 * np.pi / rng.uniform(40, 250, n)).astype(f32)
         self.phase = rng.uniform(0, 2 * np.pi, n).astype(f32)
-        self.step = rng.choice(np.array([1, 5, 10, 20, 40], dtype=np.int32), n,
-                               p=[0.1, 0.3, 0.3, 0.2, 0.1])
+        self.step = rng.choice(
+            np.array([1, 5, 10, 20, 40], dtype=np.int32), n, p=[0.1, 0.3, 0.3, 0.2, 0.1]
+        )
         self.step_phase = (rng.random(n) * self.step).astype(np.int32)
 
         # NEW: opened during the period or the 60 trading days before it; ramp up deposits.
@@ -322,8 +338,9 @@ class _Population:
         left = leave & (end <= days - 1)
         s_u = rng.random(n)
         status = np.full(n, ACTIVE, dtype=np.int8)
-        status[left] = np.where(s_u[left] < 0.45, TRANSFERRED_OUT,
-                                np.where(s_u[left] < 0.75, CLOSED, DORMANT))
+        status[left] = np.where(
+            s_u[left] < 0.45, TRANSFERRED_OUT, np.where(s_u[left] < 0.75, CLOSED, DORMANT)
+        )
         self.status = status
         gone = (status == TRANSFERRED_OUT) | (status == CLOSED)
         self.last_idx = np.where(gone, end, _FAR).astype(np.int32)
@@ -333,11 +350,11 @@ class _Population:
         mean_age = np.where(grow, 1.5, 6.0) * _YEAR
         age_days = np.minimum(rng.exponential(1.0, n) * mean_age, 28 * _YEAR).astype(np.int64)
         # Leaving customers opened well before they started to drain.
-        age_days = np.where(leave, np.maximum(age_days, -self.drain_start.astype(np.int64) * 7 // 5
-                                              + 60), age_days)
+        age_days = np.where(
+            leave, np.maximum(age_days, -self.drain_start.astype(np.int64) * 7 // 5 + 60), age_days
+        )
         open_ord = self.first_ordinal - 1 - age_days
-        open_ord = (np.busday_offset(_DAY0 + open_ord, 0, roll="backward") - _DAY0).astype(
-            np.int64)
+        open_ord = (np.busday_offset(_DAY0 + open_ord, 0, roll="backward") - _DAY0).astype(np.int64)
         new_ord = (_trading_dates(spec, open_idx[new]) - _DAY0).astype(np.int64)
         open_ord[new] = new_ord
         self.open_ord = open_ord.astype(np.int32)
@@ -345,26 +362,29 @@ class _Population:
         # Margin (two-financing needs 500k CNY and half a year's experience) and options.
         trader = ~product_style
         seasoned = (~new) & (open_ord <= self.first_ordinal - 183)
-        p_margin = np.where(base_cny >= 5e5, 0.88, np.where(base_cny >= 2e5, 0.1, 0.0))
+        launch = (_PERMISSION_LAUNCH - _DAY0).astype(np.int64)
+        margin_ok = seasoned & (self.first_ordinal > launch[0])
+        option_ok = seasoned & (self.first_ordinal > launch[5])
+        p_margin = np.where(base_cny >= 5e5, 0.95, np.where(base_cny >= 2e5, 0.15, 0.0))
         p_margin = np.where(trader, p_margin, p_margin * 0.5)
         p_margin = np.where(inst, np.where(base_cny >= 5e6, 0.25, 0.0), p_margin)
-        self.has_margin = seasoned & (rng.random(n) < p_margin)
-        self.has_option = seasoned & (base_cny >= 5e5) & (rng.random(n) < 0.12)
+        self.has_margin = margin_ok & (rng.random(n) < p_margin)
+        self.has_option = option_ok & (base_cny >= 5e5) & (rng.random(n) < 0.12)
         mi = np.flatnonzero(self.has_margin).astype(np.int32)
         self.margin_idx = mi
         m = len(mi)
         # Debt / collateral around lev0, cycling; a few aggressive borrowers near the line.
         aggressive = rng.random(m) < 0.1
         self.m_coll = rng.uniform(0.5, 1.0, m).astype(f32)
-        self.m_lev0 = np.where(aggressive, rng.uniform(0.55, 0.8, m),
-                               rng.uniform(-0.1, 0.5, m)).astype(f32)
+        self.m_lev0 = np.where(
+            aggressive, rng.uniform(0.55, 0.8, m), rng.uniform(-0.1, 0.5, m)
+        ).astype(f32)
         self.m_amp = rng.uniform(0.0, 0.25, m).astype(f32)
         self.m_omega = (2 * np.pi / rng.uniform(20, 200, m)).astype(f32)
         self.m_phase = rng.uniform(0, 2 * np.pi, m).astype(f32)
         # Margin customers trade on the margin account: make sure securities dominate the mix.
         self.sh_sec[mi] = np.maximum(self.sh_sec[mi], 0.5)
-        tot = (self.sh_cash[mi] + self.sh_sec[mi] + self.sh_eq[mi] + self.sh_fi[mi]
-               + self.sh_rt[mi])
+        tot = self.sh_cash[mi] + self.sh_sec[mi] + self.sh_eq[mi] + self.sh_fi[mi] + self.sh_rt[mi]
         for arr in (self.sh_cash, self.sh_sec, self.sh_eq, self.sh_fi, self.sh_rt):
             arr[mi] /= tot
 
@@ -372,9 +392,11 @@ class _Population:
 
     def market(self, d: int) -> float:
         p = self.market_phase
-        return float(0.15 * np.sin(2 * np.pi * d / 260 + p[0])
-                     + 0.07 * np.sin(2 * np.pi * d / 73 + p[1])
-                     + 0.03 * np.sin(2 * np.pi * d / 19 + p[2]))
+        return float(
+            0.10 * np.sin(2 * np.pi * d / 260 + p[0])
+            + 0.05 * np.sin(2 * np.pi * d / 73 + p[1])
+            + 0.02 * np.sin(2 * np.pi * d / 19 + p[2])
+        )
 
     def trend(self, d: int) -> tuple[np.ndarray, np.ndarray]:
         """(trend of assets, trading activity) on day d, both float64 (n,)."""
@@ -400,6 +422,7 @@ def _population(spec: BrokerageSpec) -> _Population:
 def clear_cache() -> None:
     """Drop cached per-customer parameters (O(customers) memory per cached spec)."""
     _population.cache_clear()
+    _pii_block.cache_clear()
 
 
 # ---------------------------------------------------------------------------- day facts
@@ -426,8 +449,11 @@ def day_facts(spec: BrokerageSpec, day_index: int) -> DayFacts:
     fi_f = np.exp(0.03 * d / 250.0)
     rt_f = np.exp(0.25 * m + 0.04 * np.sin(2 * np.pi * d / 120 + pop.market_phase[3]))
     z = rng.standard_normal(n, dtype=np.float32)
-    sec_f = np.exp(pop.beta * np.float32(m) + pop.i_amp * np.sin(pop.i_omega * d + pop.i_phase)
-                   + np.float32(0.015) * z)
+    sec_f = np.exp(
+        pop.beta * np.float32(m)
+        + pop.i_amp * np.sin(pop.i_omega * d + pop.i_phase)
+        + np.float32(0.015) * z
+    )
 
     w = pop.base * trend
     cash = np.rint(w * pop.sh_cash).astype(np.int64)
@@ -472,8 +498,20 @@ def day_facts(spec: BrokerageSpec, day_index: int) -> DayFacts:
 
     active = (d >= pop.open_idx) & (d <= pop.last_idx)
     cols: list[np.ndarray] = [
-        np.arange(n, dtype=np.int32), total, cash, sec, eq, fi, rt, debt, coll, commission,
-        inflow, outflow, trades, hold,
+        np.arange(n, dtype=np.int32),
+        total,
+        cash,
+        sec,
+        eq,
+        fi,
+        rt,
+        debt,
+        coll,
+        commission,
+        inflow,
+        outflow,
+        trades,
+        hold,
     ]
     if not active.all():
         cols = [c[active] for c in cols]
@@ -509,7 +547,7 @@ def _chunk(spec: BrokerageSpec, pop: _Population, lo: int, hi: int) -> CustomerC
     parts: dict[str, np.ndarray] = {}
     for key in blocks[0]:
         joined = blocks[0][key] if len(blocks) == 1 else np.concatenate([b[key] for b in blocks])
-        parts[key] = joined[start:start + hi - lo]
+        parts[key] = joined[start : start + hi - lo]
     idx = np.arange(lo, hi, dtype=np.int32)
     return CustomerChunk(
         index=idx,
@@ -574,9 +612,11 @@ def _pii_block(spec: BrokerageSpec, block: int) -> dict[str, np.ndarray]:
             _tables.INSTITUTION_CITIES[rng.integers(0, len(_tables.INSTITUTION_CITIES), n)],
             np.strings.add(
                 _tables.INSTITUTION_SYLLABLES[
-                    rng.integers(0, len(_tables.INSTITUTION_SYLLABLES), n)],
+                    rng.integers(0, len(_tables.INSTITUTION_SYLLABLES), n)
+                ],
                 _tables.INSTITUTION_SYLLABLES[
-                    rng.integers(0, len(_tables.INSTITUTION_SYLLABLES), n)],
+                    rng.integers(0, len(_tables.INSTITUTION_SYLLABLES), n)
+                ],
             ),
         ),
         _tables.INSTITUTION_SUFFIXES[rng.integers(0, len(_tables.INSTITUTION_SUFFIXES), n)],
@@ -607,7 +647,8 @@ def _pii_block(spec: BrokerageSpec, block: int) -> dict[str, np.ndarray]:
     # long-term for many people over 46, otherwise years ahead. Institutions: long-term.
     u = rng.random(n)
     expiry = np.where(
-        u < 0.06, as_of - rng.integers(1, 1000, n),
+        u < 0.06,
+        as_of - rng.integers(1, 1000, n),
         np.where(u < 0.12, as_of + rng.integers(0, 91, n), as_of + rng.integers(91, 7300, n)),
     )
     expiry_dt = _DAY0 + expiry
@@ -624,14 +665,16 @@ def _pii_block(spec: BrokerageSpec, block: int) -> dict[str, np.ndarray]:
     has_margin = pop.has_margin[lo:hi]
     has_option = pop.has_option[lo:hi]
     new = pop.life[lo:hi] == NEW
-    p_hold = np.column_stack([
-        has_margin.astype(np.float64),
-        np.where(base_cny >= 5e5, 0.7, np.where(base_cny >= 2e5, 0.15, 0.02)),
-        np.where(base_cny >= 1e5, 0.6, 0.25),
-        np.where(base_cny >= 5e5, 0.35, 0.02),
-        np.where(base_cny >= 1e6, 0.15, 0.005),
-        has_option.astype(np.float64),
-    ])
+    p_hold = np.column_stack(
+        [
+            has_margin.astype(np.float64),
+            np.where(base_cny >= 5e5, 0.7, np.where(base_cny >= 2e5, 0.15, 0.02)),
+            np.where(base_cny >= 1e5, 0.6, 0.25),
+            np.where(base_cny >= 5e5, 0.35, 0.02),
+            np.where(base_cny >= 1e6, 0.15, 0.005),
+            has_option.astype(np.float64),
+        ]
+    )
     p_hold[:, 1:5] = np.where(inst[:, None], 0.5, p_hold[:, 1:5])
     p_hold[new, :] = 0.0
     launch = (_PERMISSION_LAUNCH - _DAY0).astype(np.int64)
@@ -642,7 +685,8 @@ def _pii_block(spec: BrokerageSpec, block: int) -> dict[str, np.ndarray]:
     held[:, 0] |= has_margin
     held[:, 5] |= has_option
     opened = earliest + (rng.random((n, len(PERMISSIONS))) * (limit - earliest + 1)).astype(
-        np.int64)
+        np.int64
+    )
     opened = np.minimum(np.maximum(opened, earliest), limit)
     permissions = np.where(held, _DAY0 + opened, np.datetime64("NaT", "D"))
 
@@ -655,7 +699,8 @@ def _pii_block(spec: BrokerageSpec, block: int) -> dict[str, np.ndarray]:
     score = 20 * level + rng.integers(0, 20, n)
     score = np.where(lowest, np.minimum(score, rng.integers(0, 11, n)), score)
     professional = np.where(
-        inst, rng.random(n) < 0.7,
+        inst,
+        rng.random(n) < 0.7,
         (base_cny >= 5e6) & (open_ord <= first - 730) & (rng.random(n) < 0.4),
     )
     assessed = ~inst & ~professional
@@ -665,8 +710,11 @@ def _pii_block(spec: BrokerageSpec, block: int) -> dict[str, np.ndarray]:
     stale = (rng.random(n) < 0.15) & (stale_hi >= stale_lo)
     fresh_lo = np.maximum(open_ord, as_of - ASSESSMENT_VALIDITY_DAYS + 1)
     r = rng.random(n)
-    when = np.where(stale, stale_lo + (r * (stale_hi - stale_lo + 1)).astype(np.int64),
-                    fresh_lo + (r * (as_of - fresh_lo + 1)).astype(np.int64))
+    when = np.where(
+        stale,
+        stale_lo + (r * (stale_hi - stale_lo + 1)).astype(np.int64),
+        fresh_lo + (r * (as_of - fresh_lo + 1)).astype(np.int64),
+    )
     when = np.where(stale, np.minimum(when, stale_hi), np.minimum(when, as_of))
     assessed_on = np.where(assessed, _DAY0 + when, np.datetime64("NaT", "D"))
     target = np.where(assessed, np.array(RISK_LEVELS)[level], "")

@@ -2,9 +2,9 @@
 
 import asyncio
 
+from clienttier.profile.v1 import profile_pb2, profile_pb2_grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from clienttier.profile.v1 import profile_pb2, profile_pb2_grpc
 from mesh.errors import InvalidField
 from mesh.outbox import OutboxFeed, serve_subscription
 from mesh.rpc import required_id, server_stream, unary

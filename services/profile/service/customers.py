@@ -1,11 +1,12 @@
 """Profile's use cases. Each runs in one unit of work: the change and its event commit together
 or not at all."""
 
+from clienttier.profile.v1 import profile_pb2
+
 from mesh.errors import AlreadyExists, NotFound
 from services.profile.adapters.messages import customer_to_proto, year_totals_to_proto
 from services.profile.domain.customer import Customer, DailyFacts, YearTotals
 from services.profile.service.unit_of_work import ProfileUnitOfWork
-from clienttier.profile.v1 import profile_pb2
 
 
 async def create_customer(uow: ProfileUnitOfWork, customer: Customer) -> Customer:

@@ -45,9 +45,7 @@ def oracle(a: int, n: int) -> Tier:
     return Tier.ORDINARY
 
 
-near_edges = st.sampled_from(EDGES).flatmap(
-    lambda e: st.integers(min_value=e - 2, max_value=e + 2)
-)
+near_edges = st.sampled_from(EDGES).flatmap(lambda e: st.integers(min_value=e - 2, max_value=e + 2))
 money = st.one_of(near_edges, st.integers(min_value=0, max_value=cny(100_000_000)))
 
 
@@ -102,9 +100,7 @@ def test_assign_tiers_agrees_with_decide_tier(rules, rows):
 
 def test_reason_format(rules):
     d = decide_tier(rules, 612_000_050, 0, assets_year=2026, commission_year=2025)
-    assert d.reason.startswith(
-        "VIP: daily-average assets (2026) 6,120,000.50 CNY > 5,000,000 CNY"
-    )
+    assert d.reason.startswith("VIP: daily-average assets (2026) 6,120,000.50 CNY > 5,000,000 CNY")
     core_a = decide_tier(rules, cny(100), cny(12_000))
     assert "net commission 12,000 CNY >= 10,000 CNY and < 50,000 CNY" in core_a.reason
     ordinary = decide_tier(rules, cny(100), cny(100))

@@ -47,9 +47,7 @@ def upgrade() -> None:
             as_of_date       date NOT NULL,
             graded_at        timestamptz NOT NULL DEFAULT now()
         )""")
-    op.execute(
-        "CREATE INDEX grade_history_customer_idx ON grading.grade_history (customer_id, id)"
-    )
+    op.execute("CREATE INDEX grade_history_customer_idx ON grading.grade_history (customer_id, id)")
     op.execute(outbox_ddl("grading"))
     op.execute(cursor_ddl("grading"))
 

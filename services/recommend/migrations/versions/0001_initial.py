@@ -32,8 +32,18 @@ def upgrade() -> None:
     catalogue = json.loads(CATALOGUE.read_text(encoding="utf-8"))
     table = sa.table(
         "products",
-        *(sa.column(c) for c in ("product_id", "name", "kind", "risk_level",
-                                 "minimum_purchase_fen", "channel", "catalogue_version")),
+        *(
+            sa.column(c)
+            for c in (
+                "product_id",
+                "name",
+                "kind",
+                "risk_level",
+                "minimum_purchase_fen",
+                "channel",
+                "catalogue_version",
+            )
+        ),
         schema="recommend",
     )
     op.bulk_insert(
