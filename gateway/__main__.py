@@ -1,12 +1,12 @@
 """python -m gateway: owns no data; fans requests out to the four services."""
 
 import grpc
+
 from clienttier.alerts.v1 import alerts_pb2_grpc
 from clienttier.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from clienttier.grading.v1 import grading_pb2_grpc
 from clienttier.profile.v1 import profile_pb2_grpc
 from clienttier.recommend.v1 import recommend_pb2_grpc
-
 from gateway.overview import Peers, customer_overview
 from mesh.channels import open_channel
 from mesh.rpc import required_id, unary

@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import grpc
+
 from clienttier.alerts.v1 import alerts_pb2, alerts_pb2_grpc
 from clienttier.gateway.v1 import gateway_pb2
 from clienttier.grading.v1 import grading_pb2, grading_pb2_grpc
 from clienttier.profile.v1 import profile_pb2, profile_pb2_grpc
 from clienttier.recommend.v1 import recommend_pb2, recommend_pb2_grpc
-
 from mesh.errors import NotFound
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,6 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import grpc
-from clienttier.common.v1 import common_pb2
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
@@ -20,6 +19,8 @@ from tenacity import (
     retry_if_exception_type,
     wait_exponential_jitter,
 )
+
+from clienttier.common.v1 import common_pb2
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,19 @@ class EventConsumer:
 
     async def _apply_batch(self, events: Sequence[common_pb2.Event]) -> None:
         async with self.engine.begin() as conn:
-            await self.apply(conn, events)
-            last = int(events[-1].position)
+            # Read the cursor under a row lock first. It begins the transaction for real
+            # (SQLAlchemy's asyncpg adapter sends BEGIN lazily, so an apply that goes to the
+            # driver directly would otherwise autocommit), and a second replica following the
+            # same stream waits here and then skips what this one already applied.
+            cursors = self.cursors.c
+            applied = await conn.scalar(
+                select(cursors.position).where(cursors.source == self.source).with_for_update()
+            )
+            fresh = [e for e in events if int(e.position) > (applied or 0)]
+            if not fresh:
+                return
+            await self.apply(conn, fresh)
+            last = int(fresh[-1].position)
             stmt = insert(self.cursors).values(source=self.source, position=last)
             await conn.execute(
                 stmt.on_conflict_do_update(

@@ -18,7 +18,7 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         settings.database_url(),
         pool_size=settings.db.pool_size,
         max_overflow=settings.db.max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.db.pre_ping,
     )
     instrument_engine(engine)
     return engine
@@ -51,6 +51,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._events = []
+        self._begun_on_driver = False
         self.conn = await self.engine.connect()
         self._tx = await self.conn.begin()
         self._bind(self.conn)
@@ -65,6 +66,18 @@ class UnitOfWork:
 
     def _bind(self, conn: AsyncConnection) -> None:
         """Create repositories on the connection; subclasses override."""
+
+    async def raw_connection(self):  # type: ignore[no-untyped-def]
+        """The driver's own connection (asyncpg) inside this transaction, for bulk paths.
+
+        SQLAlchemy's asyncpg adapter sends BEGIN only with its first statement; a statement
+        sent to the driver before that would run, and commit, on its own. So make sure the
+        transaction has begun before handing the driver out."""
+        if not self._begun_on_driver:
+            await self.conn.execute(text("SELECT 1"))
+            self._begun_on_driver = True
+        raw = await self.conn.get_raw_connection()
+        return raw.driver_connection
 
     def publish(self, aggregate_id: str, message: Message) -> None:
         self._events.append(OutgoingEvent(aggregate_id, message))

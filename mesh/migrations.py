@@ -24,8 +24,9 @@ def alembic_config(service: str, url: str) -> Config:
 
 
 def upgrade(service: str, url: str) -> None:
-    """Migrate a service's schema to head, as the service's own role (it owns its tables)."""
-    command.upgrade(alembic_config(service, url), "head")
+    """Migrate a service's schema to its heads, as the service's own role (it owns its tables).
+    Independent features may branch from the same revision: every head is applied."""
+    command.upgrade(alembic_config(service, url), "heads")
 
 
 async def is_current(engine: AsyncEngine, service: str, schema: str) -> bool:

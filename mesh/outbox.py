@@ -13,7 +13,6 @@ import zlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
-from clienttier.common.v1 import common_pb2
 from google.protobuf import any_pb2, timestamp_pb2
 from google.protobuf.message import Message
 from sqlalchemy import (
@@ -33,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from clienttier.common.v1 import common_pb2
 from mesh.errors import InvalidField
 
 log = logging.getLogger(__name__)

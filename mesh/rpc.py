@@ -67,6 +67,17 @@ def server_stream(handler: Callable[..., AsyncIterator[Any]]) -> Callable[..., A
     return wrapper
 
 
+ROLE_METADATA_KEY = "x-clienttier-role"
+
+
+def caller_role(context: grpc.aio.ServicerContext) -> str:
+    """The caller's role from call metadata (set by the gateway); '' when absent."""
+    for key, value in context.invocation_metadata() or ():
+        if key == ROLE_METADATA_KEY:
+            return value if isinstance(value, str) else value.decode()
+    return ""
+
+
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

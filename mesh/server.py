@@ -84,7 +84,7 @@ def init_process(name: str) -> ServiceSettings:
     """Settings, logs and tracing: the first thing every process does."""
     settings = ServiceSettings()
     configure_logging(name, settings.log_level)
-    setup_tracing(name, settings.telemetry.exporter)
+    setup_tracing(name, settings.telemetry.exporter, settings.telemetry.sample_ratio)
     return settings
 
 

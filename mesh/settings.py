@@ -12,11 +12,16 @@ class DatabaseSettings(BaseModel):
     url: SecretStr | None = None
     pool_size: int = 5
     max_overflow: int = 5
+    # A round trip before every checkout: off, since a dropped connection is noticed on use
+    # and the pool then replaces all of them; on for networks that cut idle connections.
+    pre_ping: bool = False
 
 
 class TelemetrySettings(BaseModel):
     # none: spans are made (trace ids reach the logs) but not exported.
     exporter: Literal["none", "console", "otlp"] = "none"
+    # Share of new traces recorded when exporting (callers' sampling decisions are followed).
+    sample_ratio: float = 1.0
 
 
 class PeerSettings(BaseModel):

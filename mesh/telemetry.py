@@ -15,18 +15,26 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 _provider: TracerProvider | None = None
 
 
-def setup_tracing(service: str, exporter: str) -> None:
-    """Call once, before any gRPC server or channel is made: the instrumentations patch them."""
+def setup_tracing(service: str, exporter: str, sample_ratio: float = 1.0) -> None:
+    """Call once, before any gRPC server or channel is made: the instrumentations patch them.
+
+    With no exporter nothing is recorded (spans cost next to nothing), but trace context still
+    flows across calls and into the logs; a caller's sampling decision is always followed."""
     global _provider
     if _provider is not None:
         return
-    _provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    ratio = 0.0 if exporter == "none" else sample_ratio
+    _provider = TracerProvider(
+        resource=Resource.create({"service.name": service}),
+        sampler=ParentBased(TraceIdRatioBased(ratio)),
+    )
     if exporter == "console":
         console = ConsoleSpanExporter(
             out=sys.stdout, formatter=lambda span: span.to_json(indent=None) + os.linesep

@@ -58,7 +58,7 @@ class Mesh:
             "CT_HOST": self.host,
             "CT_PORT": str(self.ports[name]),
         }
-        for peer in PROCESSES:
+        for peer in self.ports:
             if peer != "gateway":
                 env[f"CT_PEERS__{peer.upper()}"] = self.address(peer)
         if name in SERVICES_WITH_DB:

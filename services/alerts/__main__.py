@@ -1,8 +1,8 @@
 """python -m services.alerts"""
 
 import grpc
-from clienttier.alerts.v1 import alerts_pb2_grpc
 
+from clienttier.alerts.v1 import alerts_pb2_grpc
 from mesh.db import create_engine
 from mesh.migrations import database_ready
 from mesh.server import Runtime, ServiceApp, run

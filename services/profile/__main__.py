@@ -1,14 +1,19 @@
 """python -m services.profile"""
 
 import grpc
-from clienttier.profile.v1 import profile_pb2_grpc
 
+from clienttier.profile.v1 import (
+    facts_pb2_grpc,
+    onboarding_pb2_grpc,
+    profile_pb2_grpc,
+    risk_pb2_grpc,
+)
 from mesh.db import create_engine
 from mesh.migrations import database_ready
 from mesh.outbox import OutboxFeed
 from mesh.server import Runtime, ServiceApp, run
 from services.profile.adapters.tables import SCHEMA, outbox
-from services.profile.entrypoints.grpc_server import SERVICE_NAME, ProfileServicer
+from services.profile.entrypoints import facts_grpc, grpc_server, import_grpc, risk_grpc
 
 DEFAULT_PORT = 50051
 
@@ -16,11 +21,22 @@ DEFAULT_PORT = 50051
 async def build(runtime: Runtime) -> ServiceApp:
     engine = create_engine(runtime.settings)
     feed = OutboxFeed(engine, outbox)
-    servicer = ProfileServicer(engine, feed, runtime.stopping)
+    profile = grpc_server.ProfileServicer(engine, feed, runtime.stopping)
+    facts = facts_grpc.FactsServicer(engine)
+    risk = risk_grpc.RiskAssessmentServicer(engine)
+    onboarding = import_grpc.CustomerImportServicer(engine)
 
     def register(server: grpc.aio.Server) -> list[str]:
-        profile_pb2_grpc.add_ProfileServiceServicer_to_server(servicer, server)
-        return [SERVICE_NAME]
+        profile_pb2_grpc.add_ProfileServiceServicer_to_server(profile, server)
+        facts_pb2_grpc.add_FactsServiceServicer_to_server(facts, server)
+        risk_pb2_grpc.add_RiskAssessmentServiceServicer_to_server(risk, server)
+        onboarding_pb2_grpc.add_CustomerImportServiceServicer_to_server(onboarding, server)
+        return [
+            grpc_server.SERVICE_NAME,
+            facts_grpc.SERVICE_NAME,
+            risk_grpc.SERVICE_NAME,
+            import_grpc.SERVICE_NAME,
+        ]
 
     async def stop() -> None:
         await feed.close()

@@ -1,8 +1,8 @@
 """python -m services.recommend"""
 
 import grpc
-from clienttier.recommend.v1 import recommend_pb2_grpc
 
+from clienttier.recommend.v1 import recommend_pb2_grpc
 from mesh.db import create_engine
 from mesh.migrations import database_ready
 from mesh.server import Runtime, ServiceApp, run

@@ -5,12 +5,12 @@ import socket
 
 import grpc
 import pytest
+
 from clienttier.alerts.v1 import alerts_pb2_grpc
 from clienttier.gateway.v1 import gateway_pb2_grpc
 from clienttier.grading.v1 import grading_pb2_grpc
-from clienttier.profile.v1 import profile_pb2_grpc
+from clienttier.profile.v1 import facts_pb2_grpc, profile_pb2_grpc, risk_pb2_grpc
 from clienttier.recommend.v1 import recommend_pb2_grpc
-
 from ops.launcher import PROCESSES, Mesh
 
 
@@ -46,6 +46,8 @@ class Stubs:
     def __init__(self, mesh: Mesh) -> None:
         self.channels = {n: grpc.aio.insecure_channel(mesh.address(n)) for n in PROCESSES}
         self.profile = profile_pb2_grpc.ProfileServiceStub(self.channels["profile"])
+        self.facts = facts_pb2_grpc.FactsServiceStub(self.channels["profile"])
+        self.risk = risk_pb2_grpc.RiskAssessmentServiceStub(self.channels["profile"])
         self.grading = grading_pb2_grpc.GradingServiceStub(self.channels["grading"])
         self.recommend = recommend_pb2_grpc.RecommendServiceStub(self.channels["recommend"])
         self.alerts = alerts_pb2_grpc.AlertsServiceStub(self.channels["alerts"])

@@ -3,9 +3,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from clienttier.common.v1 import common_pb2
-from clienttier.profile.v1 import profile_pb2
-
+from clienttier.profile.v1 import facts_pb2, profile_pb2
 from tests.conftest import new_id
 
 T = TypeVar("T")
@@ -21,22 +19,23 @@ def retail_customer(customer_id: str | None = None, **overrides) -> profile_pb2.
         "birth_date": "1985-06-15",
         "occupation": "engineer",
         "phone": "13812345678",
-        "id_number": "110101198506150011",
+        "id_number": "110101198506150019",  # a valid check character
         "branch_id": "B001",
         "open_date": "2020-03-01",
     } | overrides
     return profile_pb2.Customer(**fields)
 
 
-def facts(customer_id: str, day: str, assets_yuan: int, commission_yuan: int = 0):
-    return profile_pb2.RecordDailyFactsRequest(
-        facts=profile_pb2.DailyFacts(
-            customer_id=customer_id,
-            day=day,
-            total_assets=common_pb2.Money(fen=assets_yuan * YUAN),
-            net_commission=common_pb2.Money(fen=commission_yuan * YUAN),
-        )
-    )
+def facts(customer_id: str, day: str, assets_yuan: int, commission_yuan: int = 0, **more):
+    """One day's facts with the assets all in cash unless `more` says otherwise (in fen)."""
+    fields = {
+        "customer_id": customer_id,
+        "day": day,
+        "total_assets_fen": assets_yuan * YUAN,
+        "cash_fen": assets_yuan * YUAN,
+        "net_commission_fen": commission_yuan * YUAN,
+    } | more
+    return facts_pb2.RecordDailyFactsRequest(facts=facts_pb2.DailyFacts(**fields))
 
 
 async def eventually(

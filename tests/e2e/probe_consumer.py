@@ -7,10 +7,10 @@ records every event it applies, with no uniqueness constraint, so a duplicate wo
 import asyncio
 import os
 
-from clienttier.profile.v1 import profile_pb2, profile_pb2_grpc
 from sqlalchemy import BigInteger, Column, Identity, MetaData, Table, Text, insert, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from clienttier.profile.v1 import facts_pb2, profile_pb2, profile_pb2_grpc, risk_pb2
 from mesh.consumer import EventConsumer
 from mesh.outbox import cursor_ddl, cursor_table, unpack
 
@@ -37,18 +37,29 @@ async def main() -> None:
             await conn.run_sync(metadata.create_all, tables=[applied])
 
     async def apply(conn, events) -> None:  # type: ignore[no-untyped-def]
+        # One row per (event, customer it speaks of), with the customer's version.
         rows = []
         for event in events:
-            message = unpack(event, profile_pb2.CustomerFactsChanged) or unpack(
-                event, profile_pb2.CustomerChanged
-            )
-            rows.append(
-                {
-                    "position": int(event.position),
-                    "aggregate_id": event.aggregate_id,
-                    "version": message.version,
+            position = int(event.position)
+            if changed := unpack(event, profile_pb2.CustomerChanged):
+                versions = {changed.customer.customer_id: changed.version}
+            elif assessed := unpack(event, risk_pb2.AssessmentRecorded):
+                versions = {assessed.assessment.customer_id: assessed.version}
+            elif professional := unpack(event, risk_pb2.ProfessionalStatusChanged):
+                versions = {professional.customer_id: professional.version}
+            elif recorded := unpack(event, facts_pb2.DailyFactsRecorded):
+                t = recorded.totals
+                # Totals versions count per (customer, quarter): a separate order from the
+                # customer record's own version.
+                versions = {
+                    f"{c}/{q}": v
+                    for c, q, v in zip(t.customer_id, t.period, t.customer_version, strict=True)
                 }
-            )
+            else:  # an event that carries no version: nothing to order it by
+                versions = {f"unversioned/{position}": 0}
+            rows += [
+                {"position": position, "aggregate_id": c, "version": v} for c, v in versions.items()
+            ]
         await conn.execute(insert(applied), rows)
         await asyncio.sleep(delay)  # slow enough to be killed mid-stream
 

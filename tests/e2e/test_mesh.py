@@ -2,15 +2,15 @@
 
 import grpc
 import pytest
-from clienttier.common.v1 import common_pb2
-from clienttier.gateway.v1 import gateway_pb2
-from clienttier.grading.v1 import grading_pb2
-from clienttier.profile.v1 import profile_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from clienttier.common.v1 import common_pb2
+from clienttier.gateway.v1 import gateway_pb2
+from clienttier.grading.v1 import grading_pb2
+from clienttier.profile.v1 import facts_pb2, profile_pb2
 from ops.dsn import admin_url as admin_on
 from ops.launcher import PROCESSES
 from tests.conftest import new_id
@@ -48,7 +48,7 @@ async def test_overview_gathers_all_four_services(stubs):
     customer = retail_customer()
     await stubs.profile.CreateCustomer(profile_pb2.CreateCustomerRequest(customer=customer))
     cid = customer.customer_id
-    await stubs.profile.RecordDailyFacts(facts(cid, "2026-03-02", 6_120_000))
+    await stubs.facts.RecordDailyFacts(facts(cid, "2026-03-02", 6_120_000))
 
     async def grade():
         return (await stubs.grading.GetGrade(grading_pb2.GetGradeRequest(customer_id=cid))).grade
@@ -70,15 +70,18 @@ async def test_a_replayed_day_replaces_instead_of_adding(stubs):
     customer = retail_customer()
     cid = customer.customer_id
     await stubs.profile.CreateCustomer(profile_pb2.CreateCustomerRequest(customer=customer))
-    first = await stubs.profile.RecordDailyFacts(facts(cid, "2026-01-05", 100_000, 10))
-    again = await stubs.profile.RecordDailyFacts(facts(cid, "2026-01-05", 300_000, 30))
-    other = await stubs.profile.RecordDailyFacts(facts(cid, "2026-01-06", 100_000))
-    assert (first.replaced, again.replaced) == (False, True)
-    assert again.year_totals.days == 1
-    assert again.year_totals.asset_sum.fen == 300_000 * 100
-    assert other.year_totals.days == 2
-    assert other.year_totals.asset_sum.fen == 400_000 * 100
-    assert other.year_totals.net_commission.fen == 30 * 100
+    first = await stubs.facts.RecordDailyFacts(facts(cid, "2026-01-05", 100_000, 10))
+    again = await stubs.facts.RecordDailyFacts(facts(cid, "2026-01-05", 300_000, 30))
+    other = await stubs.facts.RecordDailyFacts(facts(cid, "2026-01-06", 100_000))
+    assert (first.replaced, again.replaced, other.replaced) == (False, True, False)
+    reply = await stubs.facts.GetPeriodFigures(
+        facts_pb2.GetPeriodFiguresRequest(
+            customer_id=cid, start_date="2026-01-01", end_date="2026-12-31"
+        )
+    )
+    assert reply.figures.days == 2
+    assert reply.figures.daily_average_assets.fen == 200_000 * 100
+    assert reply.figures.net_commission.fen == 30 * 100
 
 
 async def _status_of(call) -> grpc.aio.AioRpcError:
@@ -111,13 +114,13 @@ async def test_bad_facts_are_rejected_and_nothing_is_written(stubs, admin_url, t
     cid = customer.customer_id
     await stubs.profile.CreateCustomer(profile_pb2.CreateCustomerRequest(customer=customer))
     negative = facts(cid, "2026-01-05", 0)
-    negative.facts.total_assets.fen = -1
-    error = await _status_of(stubs.profile.RecordDailyFacts(negative))
+    negative.facts.cash_fen = -1
+    error = await _status_of(stubs.facts.RecordDailyFacts(negative))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert error.details().startswith("facts.total_assets:")
+    assert error.details().startswith("facts.cash_fen:")
 
     unknown = new_id("NOBODY")
-    error = await _status_of(stubs.profile.RecordDailyFacts(facts(unknown, "2026-01-05", 10)))
+    error = await _status_of(stubs.facts.RecordDailyFacts(facts(unknown, "2026-01-05", 10)))
     assert error.code() == grpc.StatusCode.NOT_FOUND
 
     engine = create_async_engine(admin_on(admin_url, test_database))

@@ -4,9 +4,9 @@ import asyncio
 import random
 
 import pytest
-from clienttier.profile.v1 import profile_pb2
 from sqlalchemy import func, select
 
+from clienttier.profile.v1 import profile_pb2
 from mesh.outbox import OutboxFeed, OutgoingEvent, append, unpack
 from services.profile.adapters.tables import outbox
 from tests.conftest import new_id
@@ -16,7 +16,10 @@ pytestmark = pytest.mark.integration
 
 def _event(customer_id: str, version: int) -> OutgoingEvent:
     return OutgoingEvent(
-        customer_id, profile_pb2.CustomerFactsChanged(customer_id=customer_id, version=version)
+        customer_id,
+        profile_pb2.CustomerChanged(
+            customer=profile_pb2.Customer(customer_id=customer_id), version=version
+        ),
     )
 
 
@@ -37,9 +40,7 @@ async def test_rolled_back_events_are_never_delivered(engines):
         await append(conn, outbox, [_event(customer, 2)])
     events = await OutboxFeed(engine, outbox).read_after(start, 100)
     versions = [
-        unpack(e, profile_pb2.CustomerFactsChanged).version
-        for e in events
-        if e.aggregate_id == customer
+        unpack(e, profile_pb2.CustomerChanged).version for e in events if e.aggregate_id == customer
     ]
     assert versions == [2]
 
@@ -80,7 +81,7 @@ async def test_concurrent_writers_are_followed_in_commit_order_without_loss(engi
     assert positions == sorted(positions) and len(set(positions)) == len(positions)
     for customer_id in customers:
         versions = [
-            unpack(e, profile_pb2.CustomerFactsChanged).version
+            unpack(e, profile_pb2.CustomerChanged).version
             for e in seen
             if e.aggregate_id == customer_id
         ]

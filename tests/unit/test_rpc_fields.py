@@ -3,9 +3,9 @@
 from datetime import date
 
 import pytest
+
 from clienttier.common.v1 import common_pb2
 from clienttier.profile.v1 import profile_pb2
-
 from mesh.errors import InvalidField
 from mesh.rpc import enum_member, money_fen, parse_date, required_id
 

@@ -1,7 +1,7 @@
-from clienttier.alerts.v1 import alerts_pb2, alerts_pb2_grpc
 from google.protobuf import timestamp_pb2
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clienttier.alerts.v1 import alerts_pb2, alerts_pb2_grpc
 from mesh.rpc import required_id, unary
 from services.alerts.domain.alerts import Alert
 from services.alerts.service.open_alerts import list_open_alerts

@@ -6,9 +6,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Integer,
     MetaData,
-    SmallInteger,
     Table,
     Text,
     func,
@@ -37,26 +35,6 @@ customers = Table(
     Column("version", BigInteger, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
-
-# Partitioned by month in the migration.
-daily_facts = Table(
-    "daily_facts",
-    metadata,
-    Column("customer_id", Text, primary_key=True),
-    Column("day", Date, primary_key=True),
-    Column("total_assets_fen", BigInteger, nullable=False),
-    Column("net_commission_fen", BigInteger, nullable=False),
-)
-
-year_totals = Table(
-    "customer_year_totals",
-    metadata,
-    Column("customer_id", Text, primary_key=True),
-    Column("year", SmallInteger, primary_key=True),
-    Column("days", Integer, nullable=False),
-    Column("asset_sum_fen", BigInteger, nullable=False),
-    Column("net_commission_fen", BigInteger, nullable=False),
 )
 
 outbox = outbox_table(metadata)

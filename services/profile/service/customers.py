@@ -1,57 +1,63 @@
-"""Profile's use cases. Each runs in one unit of work: the change and its event commit together
-or not at all."""
+"""Creating, reading and correcting a customer's identity. Each use case runs in one unit of
+work: the change and its event commit together or not at all."""
 
-from clienttier.profile.v1 import profile_pb2
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 
 from mesh.errors import AlreadyExists, NotFound
-from services.profile.adapters.messages import customer_to_proto, year_totals_to_proto
-from services.profile.domain.customer import Customer, DailyFacts, YearTotals
+from services.profile.domain.customer import (
+    Customer,
+    CustomerRecord,
+    initial_status,
+    unmask_unchanged,
+    validate_identity,
+)
+from services.profile.service import risk
+from services.profile.service.customer_changes import lock_customer, publish_changed
 from services.profile.service.unit_of_work import ProfileUnitOfWork
 
+# The brokerage's calendar is Beijing time (no daylight saving), whatever the host's zone.
+BEIJING = timezone(timedelta(hours=8))
 
-async def create_customer(uow: ProfileUnitOfWork, customer: Customer) -> Customer:
+
+def today() -> date:
+    return datetime.now(BEIJING).date()
+
+
+async def create_customer(
+    uow: ProfileUnitOfWork,
+    customer: Customer,
+    status_since: date | None = None,
+    status_reason: str = "",
+) -> CustomerRecord:
+    customer = validate_identity(customer)
+    start = initial_status(customer, status_since, status_reason)
     async with uow:
-        if not await uow.customers.add(customer):
+        if not await uow.customers.add(customer, start):
             raise AlreadyExists("customer", customer.customer_id)
-        uow.publish(
-            customer.customer_id,
-            profile_pb2.CustomerChanged(customer=customer_to_proto(customer), version=1),
-        )
+        record = await publish_changed(uow, customer.customer_id)
         await uow.commit()
-    return customer
+    return record
 
 
-async def get_customer(uow: ProfileUnitOfWork, customer_id: str) -> Customer:
+async def get_customer(uow: ProfileUnitOfWork, customer_id: str) -> CustomerRecord:
     async with uow:
-        customer = await uow.customers.get(customer_id)
-    if customer is None:
+        record = await uow.customers.record(customer_id)
+    if record is None:
         raise NotFound("customer", customer_id)
-    return customer
+    return record
 
 
-async def record_daily_facts(uow: ProfileUnitOfWork, facts: DailyFacts) -> tuple[bool, YearTotals]:
-    """Store a day's facts (replacing a re-sent day) and keep the year's running totals, so
-    period figures never need to scan the days. Returns (replaced, the year's totals)."""
+async def update_customer(
+    uow: ProfileUnitOfWork, customer_id: str, changes: dict[str, object], on: date
+) -> CustomerRecord:
+    """Set identity fields (`changes`: field name -> parsed value). A material change (see
+    risk.flag_material_changes) marks the risk assessment for renewal in the same commit."""
     async with uow:
-        version = await uow.customers.bump_version(facts.customer_id)
-        if version is None:
-            raise NotFound("customer", facts.customer_id)
-        old = await uow.facts.replace_day(facts)
-        totals = await uow.facts.add_to_year(
-            facts.customer_id,
-            facts.day.year,
-            days=0 if old else 1,
-            asset_sum_fen=facts.total_assets_fen - (old.total_assets_fen if old else 0),
-            commission_fen=facts.net_commission_fen - (old.net_commission_fen if old else 0),
-        )
-        uow.publish(
-            facts.customer_id,
-            profile_pb2.CustomerFactsChanged(
-                customer_id=facts.customer_id,
-                version=version,
-                day=facts.day.isoformat(),
-                year_totals=year_totals_to_proto(totals),
-            ),
-        )
+        old = (await lock_customer(uow, customer_id)).customer
+        new = validate_identity(unmask_unchanged(old, replace(old, **changes)))  # type: ignore[arg-type]
+        await uow.customers.save_identity(new)
+        await risk.flag_material_changes(uow, old, new, on)
+        record = await publish_changed(uow, customer_id)
         await uow.commit()
-    return old is not None, totals
+    return record

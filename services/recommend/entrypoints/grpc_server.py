@@ -1,7 +1,7 @@
-from clienttier.common.v1 import common_pb2
-from clienttier.recommend.v1 import recommend_pb2, recommend_pb2_grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clienttier.common.v1 import common_pb2
+from clienttier.recommend.v1 import recommend_pb2, recommend_pb2_grpc
 from mesh.rpc import enum_member, unary
 from services.recommend.service.catalogue import list_products
 
