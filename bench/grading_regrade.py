@@ -154,11 +154,19 @@ async def change_one_percent(url: str, n: int) -> None:
 
 
 async def timed_runs(admin: str, n: int) -> None:
+    import logging
+
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from services.grading.service.library import RuleLibrary
     from services.grading.service.runs import RunManager, get_run
 
+    # The run's own log line has the seconds of each phase.
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("   %(fields)s"))
+    runs_log = logging.getLogger("services.grading.service.runs")
+    runs_log.addHandler(handler)
+    runs_log.setLevel(logging.INFO)
     url = service_url(admin, "grading", DATABASE)
     engine = create_async_engine(url, pool_size=4)
     library = RuleLibrary(engine)
@@ -197,7 +205,7 @@ async def timed_runs(admin: str, n: int) -> None:
     await timed("1. annual run 2027-01-05, all customers new", date(2027, 1, 5))
     await timed("2. the same run again, nothing changed    ", date(2027, 1, 5))
     await change_one_percent(url.replace("postgresql+asyncpg", "postgresql"), n)
-    await timed("3. quarterly run 2027-04-01, 1% changed   ", date(2027, 4, 1))
+    await timed("3. quarterly run 2027-04-01 after 1% of totals changed", date(2027, 4, 1))
     await engine.dispose()
 
 

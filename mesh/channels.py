@@ -45,6 +45,9 @@ def open_channel(target: str, default_timeout: float) -> grpc.aio.Channel:
             # Notice a dead peer on an idle subscription stream within a minute.
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.keepalive_timeout_ms", 10_000),
+            # Subscription responses are capped at 1 MB (mesh.outbox); leave room for one
+            # outsized event.
+            ("grpc.max_receive_message_length", 64 << 20),
         ],
         interceptors=[DefaultDeadline(default_timeout)],
     )

@@ -216,4 +216,24 @@ async def serve_subscription(
     if not 0 <= request.max_batch <= 10_000:
         raise InvalidField("max_batch", f"must be between 0 and 10000, got {request.max_batch}")
     async for events in feed.follow(position, request.max_batch or 500, stopping):
-        yield response_type(events=events)
+        for part in split_by_size(events, MAX_RESPONSE_BYTES):
+            yield response_type(events=part)
+
+
+# Well under gRPC's default 4 MB receive limit: one event can carry thousands of customers.
+MAX_RESPONSE_BYTES = 1 << 20
+
+
+def split_by_size(events: list[common_pb2.Event], limit: int) -> list[list[common_pb2.Event]]:
+    """Consecutive runs of events whose payloads add up to at most `limit` bytes (an event
+    larger than that travels alone)."""
+    parts: list[list[common_pb2.Event]] = [[]]
+    size = 0
+    for event in events:
+        weight = len(event.payload.value)
+        if parts[-1] and size + weight > limit:
+            parts.append([])
+            size = 0
+        parts[-1].append(event)
+        size += weight
+    return parts

@@ -6,6 +6,7 @@ NOT_SERVING again when the check fails or the process is asked to stop. On SIGTE
 the server stops taking calls and lets in-flight ones finish for `grace_seconds`."""
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -115,6 +116,10 @@ async def serve(
     if app.on_start is not None:
         await app.on_start()
     await server.start()
+    # Everything built so far lives as long as the process: keep the collector off it, and
+    # collect the young generation less often, so pauses stay out of the latency tail.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     log.info("listening", extra={"fields": {"address": address, "services": names}})
 
     loop = asyncio.get_running_loop()

@@ -7,14 +7,20 @@ prints the response as JSON, or the status code and message."""
 import importlib
 import json
 import sys
+from pathlib import Path
 
 import grpc
 from google.protobuf import descriptor_pool, json_format, message_factory
 
 
 def _load_all_stubs() -> None:
-    for package in ("common", "profile", "grading", "recommend", "alerts", "gateway"):
-        importlib.import_module(f"clienttier.{package}.v1.{package}_pb2")
+    """Import every generated *_pb2 module, so every service is in the descriptor pool."""
+    import clienttier
+
+    for root in clienttier.__path__:
+        for path in Path(root).rglob("*_pb2.py"):
+            relative = path.relative_to(Path(root).parent).with_suffix("")
+            importlib.import_module(".".join(relative.parts))
 
 
 def main() -> None:

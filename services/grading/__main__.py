@@ -20,6 +20,7 @@ from services.grading.service.runs import RunManager
 from services.grading.service.scheduler import schedule_forever
 
 DEFAULT_PORT = 50052
+PROFILE_BATCH = 10
 
 
 async def build(runtime: Runtime) -> ServiceApp:
@@ -32,8 +33,10 @@ async def build(runtime: Runtime) -> ServiceApp:
     profile = profile_pb2_grpc.ProfileServiceStub(profile_channel)
     consumer = EventConsumer(
         source="profile",
+        # Fact batches are large events (columns for thousands of customers): a few per
+        # response keeps each response under gRPC's 4 MB receive limit.
         subscribe=lambda after: profile.SubscribeEvents(
-            profile_pb2.SubscribeEventsRequest(after_position=after)
+            profile_pb2.SubscribeEventsRequest(after_position=after, max_batch=PROFILE_BATCH)
         ),
         apply=lambda conn, events: apply_profile_events(conn, events, library),
         engine=engine,

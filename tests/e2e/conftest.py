@@ -32,6 +32,8 @@ def mesh(admin_url, test_database, tmp_path_factory):
             "OTEL_BSP_SCHEDULE_DELAY": "50",
             "CT_CALL_TIMEOUT_SECONDS": "1.0",
             "CT_GRACE_SECONDS": "5",
+            # Tests start their own grading runs; a scheduled one must not get in the way.
+            "CT_GRADING_SCHEDULE": "off",
         },
     )
     m.start_all()

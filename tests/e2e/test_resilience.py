@@ -33,6 +33,8 @@ async def _new_customer(stubs) -> str:
 async def test_a_stopped_service_leaves_its_part_marked_missing(mesh, stubs, service, part):
     cid = await _new_customer(stubs)
     request = gateway_pb2.GetCustomerOverviewRequest(customer_id=cid)
+    # Everything present first (grading has followed the new customer), then stop one part.
+    await eventually(lambda: stubs.gateway.GetCustomerOverview(request), lambda o: not o.missing)
     mesh.stop(service)
     try:
         overview = await stubs.gateway.GetCustomerOverview(request, timeout=5)

@@ -48,3 +48,16 @@ def test_unknown_and_unspecified_enum_values_are_rejected():
     with pytest.raises(InvalidField, match="kind: is required"):
         enum_member(0, profile_pb2.CustomerKind, "kind")
     assert enum_member(1, profile_pb2.CustomerKind, "kind") == "CUSTOMER_KIND_RETAIL"
+
+
+def test_subscription_responses_are_split_by_payload_size():
+    from google.protobuf import any_pb2
+
+    from clienttier.common.v1 import common_pb2
+    from mesh.outbox import split_by_size
+
+    def event(size: int) -> common_pb2.Event:
+        return common_pb2.Event(payload=any_pb2.Any(value=b"x" * size))
+
+    parts = split_by_size([event(400), event(400), event(400), event(2000), event(10)], 1000)
+    assert [[len(e.payload.value) for e in p] for p in parts] == [[400, 400], [400], [2000], [10]]

@@ -62,6 +62,21 @@ def pack(columns: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
     return packed.view(f"S{SIZE}")
 
 
+class LazyPacked:
+    """pack() done block by block as a COPY stream asks for rows, so a million rows' inputs
+    are never all packed in memory at once."""
+
+    def __init__(self, columns: dict[str, np.ndarray], rows: np.ndarray) -> None:
+        self.columns = columns
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, part: slice | np.ndarray) -> np.ndarray:
+        return pack(self.columns, self.rows[part])
+
+
 def unpack(blob: bytes, layout: int) -> dict[str, Any]:
     dtype = LAYOUTS[layout]
     # "S" arrays drop trailing zero bytes; pad them back.

@@ -49,6 +49,7 @@ STATE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("margin_needs", "int2"),
 )
 
+SMALL = 2_000  # up to this many state rows go in one statement instead of COPY
 _NUMPY = {"int2": np.int16, "int4": np.int32, "int8": np.int64, "float8": np.float64}
 
 
@@ -63,7 +64,7 @@ def _column(
     if name == "customer_no":
         values = customer_no[rows]
     elif name == "inputs":
-        return name, pg_type, grade_inputs.pack(graded.columns, rows)
+        return name, pg_type, grade_inputs.LazyPacked(graded.columns, rows)  # type: ignore[return-value]
     elif name in extra:
         value = extra[name]
         values = np.full(len(rows), value, dtype="datetime64[D]" if pg_type == "date" else None)
@@ -129,6 +130,17 @@ async def write_state(
             "grades", schema_name="grading", columns=names, source=_stream(columns), format="binary"
         )
         return len(rows)
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+    upsert = f"ON CONFLICT (customer_no) DO UPDATE SET {updates}"
+    if len(rows) <= SMALL:
+        # A few customers (profile events): one statement, no staging table.
+        arrays = ", ".join(f"${i}::{t}[]" for i, (_, t) in enumerate(STATE_COLUMNS, 1))
+        await conn.execute(
+            f"INSERT INTO grading.grades ({', '.join(names)}) "
+            f"SELECT * FROM unnest({arrays}) {upsert}",
+            *(values.tolist() for _, _, values in columns),
+        )
+        return len(rows)
     await conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS grades_stage (LIKE grading.grades) ON COMMIT DELETE ROWS"
     )
@@ -136,9 +148,8 @@ async def write_state(
     await conn.copy_to_table(
         "grades_stage", columns=names, source=_stream(columns), format="binary"
     )
-    updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
     await conn.execute(
         f"INSERT INTO grading.grades ({', '.join(names)}) SELECT {', '.join(names)} "
-        f"FROM grades_stage ON CONFLICT (customer_no) DO UPDATE SET {updates}"
+        f"FROM grades_stage {upsert}"
     )
     return len(rows)

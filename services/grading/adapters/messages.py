@@ -113,7 +113,7 @@ def grades_changed(
         message = grading_pb2.GradesChanged(
             run_id=run_id, kind=kind, as_of_date=as_of.isoformat(), rule_set_version=rules.version
         )
-        message.customer_id.extend(np.char.decode(customer_ids[part], "ascii").tolist())
+        message.customer_id.extend(customer_ids[part].tolist())
         message.previous_tier.extend((c["previous_tier"][part] + 1).tolist())
         message.tier.extend((c["tier"][part] + 1).tolist())
         message.action.extend((c["action"][part] + 1).tolist())

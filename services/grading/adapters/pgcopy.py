@@ -56,40 +56,42 @@ def to_dates(days: np.ndarray) -> np.ndarray:
 
 
 class RowSink:
-    """The `output` of asyncpg's copy_from_query(format='binary'): decodes complete rows as
-    they arrive and hands each block (a structured array) to `on_rows`. Fields must be NOT
-    NULL and fixed-width."""
+    """The `output` of asyncpg's copy_from_query(format='binary'): gathers the small chunks
+    the socket delivers, and every few megabytes hands the complete rows so far to `on_rows`
+    as a structured array (a read-only view on bytes of its own: keep it as it is). Fields
+    must be NOT NULL and fixed-width."""
 
     def __init__(
         self, columns: Sequence[tuple[str, str]], on_rows: Callable[[np.ndarray], None]
     ) -> None:
         self.dtype = row_dtype(columns)
         self.on_rows = on_rows
-        self.buffer = bytearray()
+        self.chunks: list[bytes] = []
+        self.pending = 0
         self.skip = len(HEADER)
 
     async def __call__(self, chunk: bytes) -> None:
-        self.buffer += chunk
-        if len(self.buffer) >= BLOCK_BYTES:
-            self._drain()
+        self.chunks.append(chunk)
+        self.pending += len(chunk)
+        if self.pending >= BLOCK_BYTES:
+            self._drain(final=False)
 
-    def _drain(self) -> None:
+    def _drain(self, final: bool) -> None:
+        data = b"".join(self.chunks)
+        end = len(data) - len(TRAILER) if final and len(data) >= len(TRAILER) else len(data)
         size = self.dtype.itemsize
-        count = max(len(self.buffer) - self.skip, 0) // size
+        count = max(end - self.skip, 0) // size
         if count:
-            rows = np.frombuffer(self.buffer, dtype=self.dtype, count=count, offset=self.skip)
-            self.on_rows(rows)
-            del rows
-        del self.buffer[: self.skip + count * size]
+            self.on_rows(np.frombuffer(data, dtype=self.dtype, count=count, offset=self.skip))
+        rest = data[self.skip + count * size : end]
+        if final and rest:
+            raise ValueError("COPY data is not fixed-width: a NULL or variable-width field?")
+        self.chunks = [rest] if rest else []
+        self.pending = len(rest)
         self.skip = 0
 
     def finish(self) -> None:
-        # What is left is whole rows and the 2-byte trailer.
-        if len(self.buffer) >= len(TRAILER):
-            del self.buffer[-len(TRAILER) :]
-        self._drain()
-        if self.buffer:
-            raise ValueError("COPY data is not fixed-width: a NULL or variable-width field?")
+        self._drain(final=True)
 
 
 def _block(columns: Sequence[tuple[str, str, np.ndarray]], rows: slice | np.ndarray) -> bytes:

@@ -89,37 +89,50 @@ class Population:
     branch_ids: np.ndarray | None = None  # "S" array, when asked for
 
 
-async def _copy_rows(
-    conn: asyncpg.Connection,
-    sql: str,
-    args: Sequence[object],
+async def _copy_blocks(
+    conn: asyncpg.Connection, sql: str, args: Sequence[object], wire: Sequence[tuple[str, str]]
+) -> list[np.ndarray]:
+    """A binary COPY of fixed-width NOT NULL columns, as structured blocks."""
+    blocks: list[np.ndarray] = []
+    sink = pgcopy.RowSink(wire, blocks.append)
+    await conn.copy_from_query(sql, *args, output=sink, format="binary")
+    sink.finish()
+    return blocks
+
+
+def _place_blocks(
+    blocks: list[np.ndarray],
     wire: Sequence[tuple[str, str]],
     keys: np.ndarray,
     targets: dict[str, np.ndarray],
 ) -> None:
-    """COPY a query whose first column is customer_no; put each other column's values on
-    the customers' rows of `targets` (same names) block by block as they arrive."""
-
-    def place(rows: np.ndarray) -> None:
-        pos, found = _place(keys, rows["customer_no"].astype(np.int64))
+    """Put each block's values (first column customer_no) on the customers' rows."""
+    start = 0
+    for rows in blocks:
+        numbers = rows["customer_no"].astype(np.int64)
+        end = start + len(rows)
+        # Usually rows come in customer order, one per customer: plain slices then.
+        if end <= len(keys) and np.array_equal(keys[start:end], numbers):
+            where: slice | np.ndarray = slice(start, end)
+            picked: slice | np.ndarray = slice(None)
+        else:
+            where, picked = _place(keys, numbers)
         for name, pg_type in wire[1:]:
-            values = rows[name][found]
-            targets[name][pos] = to_dates(values) if pg_type == "date" else values
-
-    sink = pgcopy.RowSink(wire, place)
-    await conn.copy_from_query(sql, *args, output=sink, format="binary")
-    sink.finish()
+            values = rows[name][picked]
+            targets[name][where] = to_dates(values) if pg_type == "date" else values
+        start = end
 
 
-async def copy_lines(conn: asyncpg.Connection, sql: str, *args: object) -> list[bytes]:
+async def copy_lines(conn: asyncpg.Connection, sql: str, *args: object) -> list[str]:
+    """A one-column query's values (ids, dates: nothing COPY text would escape)."""
     chunks: list[bytes] = []
 
     async def sink(chunk: bytes) -> None:
         chunks.append(chunk)
 
     await conn.copy_from_query(sql, *args, output=sink, format="text")
-    data = b"".join(chunks)
-    return data.split(b"\n")[:-1] if data else []
+    data = b"".join(chunks).decode()
+    return data.split("\n")[:-1] if data else []
 
 
 def _where(customer_nos: Sequence[int] | None, first_param: int, prefix: str = "WHERE") -> str:
@@ -141,12 +154,7 @@ async def read_customers(
 ) -> tuple[CustomerColumns, np.ndarray]:
     args = () if customer_ids is None else (list(customer_ids),)
     where = "" if customer_ids is None else "WHERE customer_id = ANY($1::text[])"
-    chunks: list[np.ndarray] = []
-    sink = pgcopy.RowSink(_CUSTOMER_COLUMNS, lambda rows: chunks.append(rows.copy()))
-    await conn.copy_from_query(
-        _CUSTOMER_SQL.format(where=where), *args, output=sink, format="binary"
-    )
-    sink.finish()
+    chunks = await _copy_blocks(conn, _CUSTOMER_SQL.format(where=where), args, _CUSTOMER_COLUMNS)
     rows = np.concatenate(chunks) if chunks else np.zeros(0, pgcopy.row_dtype(_CUSTOMER_COLUMNS))
     cols = {
         name: to_dates(rows[name])
@@ -157,7 +165,7 @@ async def read_customers(
     ids = await copy_lines(
         conn, f"SELECT customer_id FROM grading.customers {where} ORDER BY customer_no", *args
     )
-    customer_ids = np.array(ids) if ids else np.zeros(0, dtype="S1")
+    customer_ids = np.array(ids) if ids else np.zeros(0, dtype="U1")
     customers = CustomerColumns(
         customer_no=cols["customer_no"],
         customer_id=customer_ids,
@@ -172,13 +180,9 @@ async def read_customers(
     return customers, cols["customer_no"]
 
 
-async def read_period(
-    conn: asyncpg.Connection,
-    keys: np.ndarray,
-    period: int,
-    wanted: Sequence[str],
-    customer_nos: Sequence[int] | None,
-) -> PeriodColumns:
+def _period_query(
+    period: int, wanted: Sequence[str], customer_nos: Sequence[int] | None
+) -> tuple[str, tuple[object, ...], list[tuple[str, str]]]:
     wire = [("customer_no", "int8")] + [
         (name, "date" if name.endswith("_day") else "int8") for name in wanted
     ]
@@ -188,25 +192,17 @@ async def read_period(
     if customer_nos is not None:
         args += (list(customer_nos),)
         where += " " + _where(customer_nos, 2, "AND")
-    result = PeriodColumns.empty(len(keys))
-    targets = {name: getattr(result, name) for name in wanted}
-    sql = f"SELECT {select} FROM grading.period_totals {where}"
-    await _copy_rows(conn, sql, args, wire, keys, targets)
-    return result
+    return f"SELECT {select} FROM grading.period_totals {where}", args, wire
 
 
-async def read_grades(
-    conn: asyncpg.Connection, keys: np.ndarray, customer_nos: Sequence[int] | None
-) -> GradeState:
+def _grades_query(
+    customer_nos: Sequence[int] | None,
+) -> tuple[str, tuple[object, ...], list[tuple[str, str]]]:
     names = ", ".join(
         f"COALESCE({n}, '-infinity')" if t == "date" else n for n, t in _GRADE_COLUMNS
     )
     args = () if customer_nos is None else (list(customer_nos),)
-    sql = f"SELECT {names} FROM grading.grades {_where(customer_nos, 1)}"
-    state = GradeState.none(len(keys))
-    targets = {f.name: getattr(state, f.name) for f in fields(GradeState)}
-    await _copy_rows(conn, sql, args, _GRADE_COLUMNS, keys, targets)
-    return state
+    return f"SELECT {names} FROM grading.grades {_where(customer_nos, 1)}", args, _GRADE_COLUMNS
 
 
 async def read_population(
@@ -215,16 +211,22 @@ async def read_population(
     customer_ids: Sequence[str] | None = None,
 ) -> Population:
     """Everything grading needs as of `as_of`, for all customers or the given ones. With
-    several connections (all seeing the same committed state) the reads run side by side."""
-    customers, keys = await read_customers(connections[0], customer_ids)
-    customer_nos = None if customer_ids is None else keys.tolist()
+    several connections (all seeing the same committed state: the caller holds the grading
+    lock) the six queries run side by side, largest first."""
+    customer_nos: list[int] | None = None
+    if customer_ids is not None:
+        # A few customers: their numbers first, so every query can filter on them.
+        customers, keys = await read_customers(connections[0], customer_ids)
+        customer_nos = keys.tolist()
     p = grading_periods(as_of)
-    jobs = [
+    periods = [
         (p.last_year, _YEAR_FIELDS),
         (p.this_year, _YEAR_FIELDS),
         (p.recent_quarter, _RECENT_QUARTER_FIELDS),
         (p.prior_quarter, _QUARTER_FIELDS),
     ]
+    queries = [_period_query(code, wanted, customer_nos) for code, wanted in periods]
+    queries.append(_grades_query(customer_nos))
     free: asyncio.Queue[asyncpg.Connection] = asyncio.Queue()
     for conn in connections:
         free.put_nowait(conn)
@@ -236,16 +238,30 @@ async def read_population(
         finally:
             free.put_nowait(conn)
 
-    def period_job(period: int, wanted: tuple[str, ...]):  # type: ignore[no-untyped-def]
-        return lambda conn: read_period(conn, keys, period, wanted, customer_nos)
+    def copy_job(sql: str, args: tuple[object, ...], wire: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+        return lambda conn: _copy_blocks(conn, sql, args, wire)
 
-    if len(connections) == 1:
-        periods = [await period_job(code, wanted)(connections[0]) for code, wanted in jobs]
-        grades = await read_grades(connections[0], keys, customer_nos)
-    else:
-        results = await asyncio.gather(
-            *(on_free_connection(period_job(code, wanted)) for code, wanted in jobs),
-            on_free_connection(lambda conn: read_grades(conn, keys, customer_nos)),
-        )
-        periods, grades = list(results[:4]), results[4]
-    return Population(customers, (periods[0], periods[1], periods[2], periods[3]), grades)
+    jobs = [copy_job(*q) for q in queries]
+    # Largest first (by columns), so the connections finish at about the same time.
+    order = sorted(range(len(jobs)), key=lambda i: -len(queries[i][2]))
+    if customer_ids is None:
+        jobs.append(lambda conn: read_customers(conn, None))
+        order.insert(2, len(jobs) - 1)
+    results: list[object] = [None] * len(jobs)
+
+    async def run(i: int) -> None:
+        results[i] = await on_free_connection(jobs[i])
+
+    await asyncio.gather(*(run(i) for i in order))
+    if customer_ids is None:
+        customers, keys = results[-1]  # type: ignore[misc]
+    n = len(keys)
+    placed: list[PeriodColumns] = []
+    for (_code, wanted), (_, _, wire), blocks in zip(periods, queries, results, strict=False):
+        columns = PeriodColumns.empty(n, wanted)
+        _place_blocks(blocks, wire, keys, {name: getattr(columns, name) for name in wanted})  # type: ignore[arg-type]
+        placed.append(columns)
+    grades = GradeState.none(n)
+    targets = {f.name: getattr(grades, f.name) for f in fields(GradeState)}
+    _place_blocks(results[4], _GRADE_COLUMNS, keys, targets)  # type: ignore[arg-type]
+    return Population(customers, (placed[0], placed[1], placed[2], placed[3]), grades)

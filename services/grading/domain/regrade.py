@@ -80,17 +80,27 @@ class PeriodColumns:
     last_day: np.ndarray
 
     @classmethod
-    def empty(cls, n: int) -> PeriodColumns:
-        values = {f.name: _zeros(n) for f in fields(cls)}
-        values["first_day"] = np.full(n, NAT)
-        values["last_day"] = np.full(n, NAT)
+    def empty(cls, n: int, wanted: tuple[str, ...] | None = None) -> PeriodColumns:
+        """Zeros (NaT days). Only the `wanted` columns get arrays of their own to fill; the
+        rest share one read-only zero column."""
+        zero = _zeros(n)
+        zero.flags.writeable = False
+        nat = np.full(n, NAT)
+        nat.flags.writeable = False
+        values = {}
+        for f in fields(cls):
+            own = wanted is None or f.name in wanted
+            if f.name.endswith("_day"):
+                values[f.name] = nat.copy() if own else nat
+            else:
+                values[f.name] = _zeros(n) if own else zero
         return cls(**values)
 
 
 @dataclass
 class CustomerColumns:
     customer_no: np.ndarray  # int64, sorted
-    customer_id: np.ndarray  # bytes ("S"), for the documented tie-break by id
+    customer_id: np.ndarray  # str ("U"), for the documented tie-break by id
     kind: np.ndarray  # 1 retail, 2 institution
     status: np.ndarray  # profile's CustomerStatus (1 active .. 4 closed, 0 unknown)
     open_date: np.ndarray  # datetime64[D], NaT unknown

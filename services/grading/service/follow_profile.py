@@ -77,9 +77,9 @@ async def regrade(
     newest facts in the batch, their current grade's day and their opening day (a late
     fact for an old day never moves a grade back in time)."""
     lines = await copy_lines(apg, _AS_OF, ids.tolist(), days.tolist())
-    parts = np.char.partition(np.array(lines, dtype="S100"), b"\t")
-    customer_ids = np.char.decode(parts[:, 0], "ascii")
-    as_of = np.char.decode(parts[:, 2], "ascii").astype("datetime64[D]")
+    parts = np.char.partition(np.array(lines), "\t")
+    customer_ids = parts[:, 0]
+    as_of = parts[:, 2].astype("datetime64[D]")
     lines_run, star_lines = await records.latest_star_lines(conn)
     # One pass per year: which periods a grading reads depends on the year; within a year
     # the latest day stands for the group.

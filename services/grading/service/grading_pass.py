@@ -3,7 +3,7 @@ changed. Shared by profile events (a few customers, upgrades only) and runs (eve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -78,7 +78,7 @@ class Pass:
         before = self.population.grades
         return [
             {
-                "customer_id": ids[i].decode(),
+                "customer_id": str(ids[i]),
                 "action": int(c["action"][i]) + 1,
                 "previous_tier": int(before.tier[i]) + 1,
                 "tier": int(c["tier"][i]) + 1,
@@ -145,8 +145,10 @@ async def store(
     *,
     run_id: int,
     replace_all: bool = False,
+    lap: Callable[[str], None] = lambda _phase: None,
 ) -> dict[str, int]:
-    """History rows, current state and events for what the pass changed."""
+    """History rows, current state and events for what the pass changed (`lap` is told as
+    each part is done, for timings)."""
     g = done.graded
     history = done.rows(g.history)
     await grade_store.write_history(
@@ -158,13 +160,16 @@ async def store(
         rule_set_id=done.rule_set_id,
         as_of=done.as_of,
     )
+    lap("history")
     state = done.scope if replace_all else done.rows(g.state_changed)
     await grade_store.write_state(
         conn, g, done.customer_no, state, as_of=done.as_of, replace_all=replace_all
     )
+    lap("state")
     changed = done.rows(g.changed)
     events = _events(done, changed, run_id)
     await append(sa_conn, outbox, events)
+    lap("events")
     return {"history_rows": len(history), "state_rows": len(state), "events": len(events)}
 
 
@@ -187,7 +192,7 @@ def _events(done: Pass, changed: np.ndarray, run_id: int) -> list[OutgoingEvent]
     out = []
     for row in changed:
         record = done.record(row, run_id)
-        customer_id = ids[row].decode()
+        customer_id = str(ids[row])
         reasons = explain(done.rules, record, star_lines=done.lines)
         grade = grade_to_proto(record, customer_id, done.rules, reasons, values(done.rules, record))
         message = grading_pb2.GradeChanged(grade=grade, previous_tier=grade.previous_tier)

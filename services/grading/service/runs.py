@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from datetime import date
 
 import numpy as np
@@ -30,7 +31,7 @@ REPLACE_SHARE = 0.3
 
 
 class RunManager:
-    def __init__(self, engine: AsyncEngine, library: RuleLibrary, read_connections: int = 2):
+    def __init__(self, engine: AsyncEngine, library: RuleLibrary, read_connections: int = 3):
         self.engine = engine
         self.library = library
         self.read_connections = read_connections
@@ -127,6 +128,15 @@ class RunManager:
         self, run_id: int, as_of: date, kind: RunKind, branch_id: str, dry_run: bool, sample: int
     ) -> None:
         rules, rule_set_id = await self.library.effective_on(as_of)
+        clock = time.perf_counter()
+        seconds: dict[str, float] = {}
+
+        def lap(phase: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            seconds[f"{phase}_seconds"] = round(now - clock, 3)
+            clock = now
+
         await self._progress(run_id, "reading", 0, 0)
         async with self.engine.connect() as conn, conn.begin():
             if not dry_run:
@@ -154,6 +164,7 @@ class RunManager:
             finally:
                 for c in extra:
                     await c.close()
+            lap("read_and_grade")
             total = len(done.scope)
             counts = done.counts()
             await self._progress(run_id, "storing" if not dry_run else "reporting", total, total)
@@ -165,7 +176,7 @@ class RunManager:
                     and (done.graded.state_changed.sum() >= REPLACE_SHARE * counts["graded"])
                 )
                 stored = await grading_pass.store(
-                    conn, apg, done, run_id=run_id, replace_all=bool(replace)
+                    conn, apg, done, run_id=run_id, replace_all=bool(replace), lap=lap
                 )
             lines = done.graded.star_cuts if star_rules(rules).method == "pareto" else ()
             await conn.execute(
@@ -183,10 +194,11 @@ class RunManager:
                     "id": run_id,
                 },
             )
-            log.info(
-                "grading run finished",
-                extra={"fields": {"run": run_id, "dry_run": dry_run, **counts, **stored}},
-            )
+        lap("commit")
+        log.info(
+            "grading run finished",
+            extra={"fields": {"run": run_id, "dry_run": dry_run, **counts, **stored, **seconds}},
+        )
 
 
 async def get_run(engine: AsyncEngine, run_id: int) -> dict:
