@@ -91,6 +91,7 @@ def main() -> None:
                 batch_rows=args.batch_rows,
                 streams=args.streams,
                 show_progress=False,
+                assessments=False,
             )
         )
         pid = mesh.procs["profile"].pid

@@ -161,12 +161,11 @@ async def submit_assessments(channel, spec: BrokerageSpec, show_progress: bool) 
         )
     ).questionnaire
     earliest = np.datetime64(questionnaire.effective_from, "D")
-    requests = []
-    for chunk in customer_chunks(spec, chunk_size=10_000):
-        for i in np.flatnonzero(chunk.assessment_score >= 0):
-            assessed_on = max(chunk.assessment_assessed_on[i], earliest)
-            requests.append(
-                risk_pb2.SubmitAssessmentRequest(
+
+    def requests() -> Iterator[risk_pb2.SubmitAssessmentRequest]:
+        for chunk in customer_chunks(spec, chunk_size=10_000):
+            for i in np.flatnonzero(chunk.assessment_score >= 0):
+                yield risk_pb2.SubmitAssessmentRequest(
                     customer_id=chunk.customer_id[i],
                     questionnaire_id=QUESTIONNAIRE,
                     answers=answers_for(
@@ -174,21 +173,26 @@ async def submit_assessments(channel, spec: BrokerageSpec, show_progress: bool) 
                         int(chunk.assessment_score[i]),
                         bool(chunk.assessment_lowest_category[i]),
                     ),
-                    assessed_on=str(assessed_on),
+                    assessed_on=str(max(chunk.assessment_assessed_on[i], earliest)),
                 )
-            )
-    progress = tqdm(total=len(requests), desc="assessments", unit=" calls", mininterval=1.0,
-                    disable=not show_progress)  # fmt: skip
-    semaphore = asyncio.Semaphore(32)
 
-    async def one(request: risk_pb2.SubmitAssessmentRequest) -> None:
-        async with semaphore:
-            await risk.SubmitAssessment(request, timeout=30)
-            progress.update()
-
-    await asyncio.gather(*(one(r) for r in requests))
+    progress = tqdm(desc="assessments", unit=" calls", mininterval=1.0, disable=not show_progress)
+    pending: set[asyncio.Task] = set()
+    submitted = 0
+    # At most 32 calls in flight, and only those requests in memory.
+    for request in requests():
+        if len(pending) >= 32:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+        pending.add(asyncio.create_task(risk.SubmitAssessment(request, timeout=30)))
+        submitted += 1
+        progress.update()
+    for task in await asyncio.gather(*pending, return_exceptions=True):
+        if isinstance(task, BaseException):
+            raise task
     progress.close()
-    return len(requests)
+    return submitted
 
 
 async def _aiter(items: Iterator) -> AsyncIterator:

@@ -1,0 +1,185 @@
+"""Event-driven upgrade latency while an ingest runs: from RecordDailyFacts returning for a
+customer who now qualifies as VIP to grading's grade-changed event for that customer.
+
+    .venv/bin/python bench/upgrade_latency.py [--customers 100000] [--probes 100]
+
+Starts real profile and grading processes on a scratch database, imports `--customers`
+customers, then ingests one day for all of them (an ingest of that many rows) while, every
+few milliseconds, a probe customer's facts make it a VIP. A follower of grading's
+SubscribeEvents stream notes when each probe's change arrives. Prints the ingest's rows/s and
+the latency percentiles; the scratch database is dropped at the end."""
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+
+import grpc
+from tqdm import tqdm
+
+from clienttier.grading.v1 import grading_pb2, grading_pb2_grpc
+from clienttier.profile.v1 import facts_pb2, facts_pb2_grpc, profile_pb2, profile_pb2_grpc
+from mesh.channels import open_channel
+from mesh.outbox import unpack
+from ops.bootstrap_db import drop_database
+from ops.embedded_pg import database_url
+from ops.launcher import Mesh
+from ops.seed import _aiter, customer_batches, fact_batches
+from services.profile.demo.generator import BrokerageSpec, trading_days
+
+
+class Arrivals:
+    """When grading announced a change for each customer."""
+
+    def __init__(self, expected: list[str]) -> None:
+        self.at: dict[str, float] = {}
+        self.expected = set(expected)
+        self.all_seen = asyncio.Event()
+
+    def _seen(self, customer_id: str, now: float) -> None:
+        self.at.setdefault(customer_id, now)
+        if self.expected <= self.at.keys():
+            self.all_seen.set()
+
+    async def follow(self, grading: grading_pb2_grpc.GradingServiceStub, after: str) -> None:
+        stream = grading.SubscribeEvents(grading_pb2.SubscribeEventsRequest(after_position=after))
+        async for response in stream:
+            now = time.perf_counter()
+            for event in response.events:
+                if one := unpack(event, grading_pb2.GradeChanged):
+                    self._seen(one.grade.customer_id, now)
+                elif many := unpack(event, grading_pb2.GradesChanged):
+                    for customer_id in many.customer_id:
+                        self._seen(customer_id, now)
+
+
+async def last_position(grading: grading_pb2_grpc.GradingServiceStub) -> str:
+    """The newest position of grading's stream (read until it goes quiet)."""
+    position = ""
+    stream = grading.SubscribeEvents(grading_pb2.SubscribeEventsRequest())
+    try:
+        while True:
+            response = await asyncio.wait_for(stream.read(), timeout=1.0)
+            position = response.events[-1].position
+    except TimeoutError:
+        stream.cancel()
+    return position
+
+
+def probe_customer(customer_id: str) -> profile_pb2.Customer:
+    return profile_pb2.Customer(
+        customer_id=customer_id, kind=profile_pb2.CUSTOMER_KIND_INSTITUTION, name="probe",
+        id_number="9144030071526726XG", phone="13800138000", branch_id="B001",
+        open_date="2020-01-02",
+    )  # fmt: skip
+
+
+async def run(mesh: Mesh, customers: int, probes: int) -> None:
+    spec = BrokerageSpec(customers=customers, days=1, seed=5)
+    day = trading_days(spec)[0].isoformat()
+    async with (
+        open_channel(mesh.address("profile"), 30.0) as profile_channel,
+        open_channel(mesh.address("grading"), 30.0) as grading_channel,
+    ):
+        profile = profile_pb2_grpc.ProfileServiceStub(profile_channel)
+        facts = facts_pb2_grpc.FactsServiceStub(profile_channel)
+        grading = grading_pb2_grpc.GradingServiceStub(grading_channel)
+        from clienttier.profile.v1 import onboarding_pb2_grpc
+
+        onboarding = onboarding_pb2_grpc.CustomerImportServiceStub(profile_channel)
+        await onboarding.ImportCustomers(_aiter(customer_batches(spec, 2000)), timeout=None)
+        ids = [f"PROBE{n:05d}" for n in range(probes)]
+        for cid in ids:
+            await profile.CreateCustomer(
+                profile_pb2.CreateCustomerRequest(customer=probe_customer(cid))
+            )
+        # Measure from a caught-up grading: profile's stream is ordered, so once grading has
+        # graded a marker recorded after the import, it has taken in everything before it.
+        caught_up = time.perf_counter()
+        marker = "PROBE-MARKER"
+        await profile.CreateCustomer(
+            profile_pb2.CreateCustomerRequest(customer=probe_customer(marker))
+        )
+        await facts.RecordDailyFacts(
+            facts_pb2.RecordDailyFactsRequest(
+                facts=facts_pb2.DailyFacts(
+                    customer_id=marker, day=day, total_assets_fen=100, cash_fen=100
+                )
+            )
+        )
+        while True:
+            try:
+                await grading.GetGrade(grading_pb2.GetGradeRequest(customer_id=marker))
+                break
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.NOT_FOUND:
+                    raise
+                if time.perf_counter() - caught_up > 120:
+                    print("grading had not graded the marker after 120 s; measuring anyway")
+                    break
+                await asyncio.sleep(0.2)
+        print(
+            f"grading caught up with {customers + probes:,} new customers "
+            f"{time.perf_counter() - caught_up:.1f} s after the import returned"
+        )
+        arrivals = Arrivals(ids)
+        follower = asyncio.create_task(arrivals.follow(grading, await last_position(grading)))
+
+        progress = tqdm(disable=True)
+        started = time.perf_counter()
+        ingest = asyncio.gather(*(
+            facts.IngestDailyFacts(_aiter(fact_batches(spec, s, 2, 2000, progress)), timeout=None)
+            for s in range(2)
+        ))  # fmt: skip
+        sent: dict[str, float] = {}
+        for cid in ids:
+            vip = facts_pb2.DailyFacts(
+                customer_id=cid, day=day, total_assets_fen=600_000_000, cash_fen=600_000_000
+            )
+            await facts.RecordDailyFacts(facts_pb2.RecordDailyFactsRequest(facts=vip))
+            sent[cid] = time.perf_counter()
+            await asyncio.sleep(0.02)
+        probes_done = time.perf_counter()
+        replies = await ingest
+        ingest_seconds = time.perf_counter() - started
+        try:
+            await asyncio.wait_for(arrivals.all_seen.wait(), timeout=30)
+        except TimeoutError:
+            pass  # reported below as probes that never arrived
+        follower.cancel()
+
+    rows = sum(r.accepted_rows for r in replies)
+    lat = sorted((arrivals.at[c] - sent[c]) * 1000 for c in ids if c in arrivals.at)
+    missing = len(ids) - len(lat)
+    print(f"ingest during the probes: {rows:,} rows in {ingest_seconds:.1f} s = "
+          f"{rows / ingest_seconds:,.0f} rows/s; probes sent over the first "
+          f"{probes_done - started:.1f} s")  # fmt: skip
+    print(f"upgrade latency (facts recorded -> grade-changed event), {len(lat)} probes: "
+          f"p50 {statistics.median(lat):.0f} ms, p90 {lat[int(0.9 * len(lat))]:.0f} ms, "
+          f"p99 {lat[min(len(lat) - 1, int(0.99 * len(lat)))]:.0f} ms, max {lat[-1]:.0f} ms"
+          + (f"; {missing} never arrived" if missing else ""))  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--probes", type=int, default=100)
+    args = parser.parse_args()
+    admin = database_url()
+    database = f"ct_bench_upgrade_{os.getpid()}"
+    mesh = Mesh(admin_url=admin, database=database, ports={"profile": 51171, "grading": 51172},
+                env={"CT_LOG_LEVEL": "WARNING", "CT_GRADING_SCHEDULE": "off"})  # fmt: skip
+    mesh.prepare_database()
+    mesh.start("profile")
+    mesh.start("grading")
+    try:
+        mesh.wait_serving(["profile", "grading"])
+        asyncio.run(run(mesh, args.customers, args.probes))
+    finally:
+        mesh.stop_all()
+        asyncio.run(drop_database(admin, database))
+
+
+if __name__ == "__main__":
+    main()
