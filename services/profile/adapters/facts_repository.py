@@ -150,6 +150,12 @@ class FactsRepository:
         totals = {c: a or [] for c, a in zip(TOTALS_COLUMNS, arrays, strict=True)}
         return StoredBatch(replaced, unknown or [], totals)
 
+    async def customer_exists(self, customer_id: str) -> bool:
+        found = await self.conn.fetchval(
+            "SELECT 1 FROM profile.customers WHERE customer_id = $1", customer_id
+        )
+        return found is not None
+
     async def quarter_totals(self, customer_id: str, periods: list[str]) -> list[asyncpg.Record]:
         return await self.conn.fetch(
             "SELECT * FROM profile.period_totals WHERE customer_id = $1 AND period = ANY($2)"

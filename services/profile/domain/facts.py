@@ -137,7 +137,3 @@ def check_batch(
         np.flatnonzero(keep), ids[keep], day_no[keep], {k: v[keep] for k, v in arrays.items()}
     )
     return batch, out.found
-
-
-def day_to_iso(day_no: int) -> str:
-    return str(_EPOCH + np.timedelta64(day_no, "D"))

@@ -20,7 +20,6 @@ from services.profile.domain.figures import (
     Totals,
     combine,
     figures,
-    quarter_bounds,
     split_period,
     value_rules,
 )
@@ -68,10 +67,7 @@ async def ingest_batch(
 
 
 async def _require_customer(repo: FactsRepository, customer_id: str) -> None:
-    found = await repo.conn.fetchval(
-        "SELECT 1 FROM profile.customers WHERE customer_id = $1", customer_id
-    )
-    if not found:
+    if not await repo.customer_exists(customer_id):
         raise NotFound("customer", customer_id)
 
 
@@ -108,7 +104,3 @@ async def quarter_figures(
         }
     rules = value_rules()
     return [(q, figures(rows[q], rules) if q in rows else None) for q in quarters]
-
-
-def quarter_dates(quarter: str) -> tuple[date, date]:
-    return quarter_bounds(quarter)
