@@ -14,6 +14,7 @@ from mesh.outbox import OutboxFeed
 from mesh.server import Runtime, ServiceApp, run
 from services.profile.adapters.tables import SCHEMA, outbox
 from services.profile.entrypoints import facts_grpc, grpc_server, import_grpc, risk_grpc
+from services.profile.service.totals_rollup import TotalsRollup
 
 DEFAULT_PORT = 50051
 
@@ -22,7 +23,8 @@ async def build(runtime: Runtime) -> ServiceApp:
     engine = create_engine(runtime.settings)
     feed = OutboxFeed(engine, outbox)
     profile = grpc_server.ProfileServicer(engine, feed, runtime.stopping)
-    facts = facts_grpc.FactsServicer(engine)
+    rollup = TotalsRollup(engine)
+    facts = facts_grpc.FactsServicer(engine, rollup)
     risk = risk_grpc.RiskAssessmentServicer(engine)
     onboarding = import_grpc.CustomerImportServicer(engine)
 
@@ -45,6 +47,7 @@ async def build(runtime: Runtime) -> ServiceApp:
     return ServiceApp(
         register=register,
         ready=lambda: database_ready(engine, "profile", SCHEMA),
+        background=[lambda: rollup.run(runtime.stopping)],
         on_start=feed.start,
         on_stop=stop,
     )

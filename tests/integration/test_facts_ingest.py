@@ -11,6 +11,7 @@ from mesh.outbox import OutboxFeed, unpack
 from services.profile.adapters.tables import outbox
 from services.profile.domain.facts import VALUE_COLUMNS
 from services.profile.service import facts
+from services.profile.service.totals_rollup import TotalsRollup
 from services.profile.service.unit_of_work import ProfileUnitOfWork
 from tests.conftest import new_id
 
@@ -45,11 +46,43 @@ def _columns(rows: list[dict]) -> tuple[list[str], list[str], dict[str, list[int
     return [r["customer_id"] for r in rows], [r["day"] for r in rows], values
 
 
-async def _ingest(engines, rows):
-    return await facts.ingest_batch(ProfileUnitOfWork(engines["profile"]), *_columns(rows))
+async def _ingest(engines, rows, queued: bool = False):
+    """queued: the bulk way (days COPYed, quarter deltas queued), then folded at once."""
+    result = await facts.ingest_batch(
+        ProfileUnitOfWork(engines["profile"]), *_columns(rows), queue_totals=queued
+    )
+    if queued:
+        await TotalsRollup(engines["profile"]).fold_all()
+    return result
 
 
-async def test_bad_rows_are_rejected_one_by_one_and_good_rows_land(engines):
+async def _quarter_totals(engines, customer_id: str) -> list[tuple]:
+    async with engines["admin"].connect() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT period, days, total_assets_fen_sum, net_commission_fen, first_day,"
+                    " first_total_assets_fen, last_day, last_total_assets_fen"
+                    " FROM profile.period_totals WHERE customer_id = :c ORDER BY period"
+                ),
+                {"c": customer_id},
+            )
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+async def _events_after(engines, start: int) -> list[facts_pb2.DailyFactsRecorded]:
+    events = await OutboxFeed(engines["profile"], outbox).read_after(start, 1000)
+    return [unpack(e, facts_pb2.DailyFactsRecorded) for e in events]
+
+
+async def _last_position(engines) -> int:
+    async with engines["profile"].connect() as conn:
+        return await conn.scalar(text("SELECT coalesce(max(id), 0) FROM profile.outbox"))
+
+
+@pytest.mark.parametrize("queued", [False, True], ids=["direct", "queued"])
+async def test_bad_rows_are_rejected_one_by_one_and_good_rows_land(engines, queued):
     a, b = await _customers(engines, 2)
     rows = [
         {"customer_id": a, "day": "2026-01-05", "total": 1000},
@@ -59,7 +92,7 @@ async def test_bad_rows_are_rejected_one_by_one_and_good_rows_land(engines):
         {"customer_id": b, "day": "2026-01-06", "total": 5},
         {"customer_id": b, "day": "2026-01-06", "total": 6},
     ]
-    result = await _ingest(engines, rows)
+    result = await _ingest(engines, rows, queued)
     assert result.accepted == 2
     assert [(r.row, r.field) for r in result.rejections] == [
         (1, "customer_id"), (2, "day"), (3, "total_assets_fen"), (5, "day"),
@@ -68,29 +101,19 @@ async def test_bad_rows_are_rejected_one_by_one_and_good_rows_land(engines):
     assert "100000 is not cash + securities" in result.rejections[2].reason
 
 
-async def test_replayed_days_replace_and_quarter_totals_follow(engines):
+@pytest.mark.parametrize("queued", [False, True], ids=["direct", "queued"])
+async def test_replayed_days_replace_and_quarter_totals_follow(engines, queued):
     (c,) = await _customers(engines, 1)
     await _ingest(engines, [
         {"customer_id": c, "day": "2026-01-05", "total": 100, "commission": 1},
         {"customer_id": c, "day": "2026-03-31", "total": 300, "commission": 3},
         {"customer_id": c, "day": "2026-04-01", "total": 400},
-    ])  # fmt: skip
+    ], queued)  # fmt: skip
     again = await _ingest(engines, [
         {"customer_id": c, "day": "2026-01-05", "total": 200, "commission": 2},
-    ])  # fmt: skip
+    ], queued)  # fmt: skip
     assert (again.accepted, again.replaced) == (1, 1)
-    async with engines["admin"].connect() as conn:
-        rows = (
-            await conn.execute(
-                text(
-                    "SELECT period, days, total_assets_fen_sum, net_commission_fen, first_day,"
-                    " first_total_assets_fen, last_day, last_total_assets_fen"
-                    " FROM profile.period_totals WHERE customer_id = :c ORDER BY period"
-                ),
-                {"c": c},
-            )
-        ).all()
-    assert [tuple(r) for r in rows] == [
+    assert await _quarter_totals(engines, c) == [
         ("2026Q1", 2, 50_000, 500, date(2026, 1, 5), 20_000, date(2026, 3, 31), 30_000),
         ("2026Q2", 1, 40_000, 0, date(2026, 4, 1), 40_000, date(2026, 4, 1), 40_000),
     ]
@@ -161,3 +184,100 @@ async def test_facts_and_their_event_commit_together_or_not_at_all(engines):
             {"c": c},
         )
     assert stored == 0
+
+
+async def test_queued_deltas_fold_many_days_into_one_update_per_quarter(engines):
+    (c,) = await _customers(engines, 1)
+    start = await _last_position(engines)
+    uow = lambda: ProfileUnitOfWork(engines["profile"])  # noqa: E731
+    for day, total in [("2026-01-06", 100), ("2026-01-05", 50), ("2026-04-01", 400)]:
+        await facts.ingest_batch(
+            uow(), *_columns([{"customer_id": c, "day": day, "total": total}]), queue_totals=True
+        )
+    assert await _quarter_totals(engines, c) == []  # queued, not folded yet
+    assert await TotalsRollup(engines["profile"]).fold_all() >= 3  # deltas
+    assert await _quarter_totals(engines, c) == [
+        ("2026Q1", 2, 15_000, 0, date(2026, 1, 5), 5_000, date(2026, 1, 6), 10_000),
+        ("2026Q2", 1, 40_000, 0, date(2026, 4, 1), 40_000, date(2026, 4, 1), 40_000),
+    ]
+    mine = [
+        (customer, period, version)
+        for e in await _events_after(engines, start)
+        for customer, period, version in zip(
+            e.totals.customer_id, e.totals.period, e.totals.customer_version, strict=True
+        )
+        if customer == c
+    ]
+    assert sorted(mine) == [(c, "2026Q1", 1), (c, "2026Q2", 1)]  # one update each
+
+
+async def test_a_day_replaced_while_its_delta_is_queued_counts_once(engines):
+    (c,) = await _customers(engines, 1)
+    await facts.ingest_batch(
+        ProfileUnitOfWork(engines["profile"]),
+        *_columns([{"customer_id": c, "day": "2026-02-02", "total": 100, "commission": 1}]),
+        queue_totals=True,
+    )
+    # The replacement moves the totals at once (by new - old); the queued delta adds old.
+    replaced = await _ingest(
+        engines, [{"customer_id": c, "day": "2026-02-02", "total": 700, "commission": 7}]
+    )
+    assert replaced.replaced == 1
+    await TotalsRollup(engines["profile"]).fold_all()
+    assert await _quarter_totals(engines, c) == [
+        ("2026Q1", 1, 70_000, 700, date(2026, 2, 2), 70_000, date(2026, 2, 2), 70_000),
+    ]
+
+
+async def test_folding_in_bounded_passes_and_chunked_events_loses_nothing(engines):
+    ids = await _customers(engines, 7)
+    for day in ("2026-05-04", "2026-05-05"):
+        await facts.ingest_batch(
+            ProfileUnitOfWork(engines["profile"]),
+            *_columns([{"customer_id": c, "day": day, "total": 10} for c in ids]),
+            queue_totals=True,
+        )
+    start = await _last_position(engines)
+    rollup = TotalsRollup(engines["profile"], fold_rows=3, event_rows=2)
+    assert await rollup.fold_all() >= 14
+    for c in ids:
+        assert await _quarter_totals(engines, c) == [
+            ("2026Q2", 2, 2_000, 0, date(2026, 5, 4), 1_000, date(2026, 5, 5), 1_000)
+        ]
+    events = await _events_after(engines, start)
+    assert all(len(e.totals.customer_id) <= 2 for e in events)
+    newest = {}
+    for e in events:
+        for customer, version, days in zip(
+            e.totals.customer_id, e.totals.customer_version, e.totals.days, strict=True
+        ):
+            if customer in ids:
+                newest[customer] = max(newest.get(customer, (0, 0)), (version, days))
+    assert {c: days for c, (_, days) in newest.items()} == dict.fromkeys(ids, 2)
+
+
+async def test_deltas_a_stopped_process_left_queued_are_folded_by_the_background_loop(engines):
+    import asyncio
+
+    (c,) = await _customers(engines, 1)
+    await facts.ingest_batch(
+        ProfileUnitOfWork(engines["profile"]),
+        *_columns([{"customer_id": c, "day": "2026-08-03", "total": 10}]),
+        queue_totals=True,
+    )  # ... and nobody nudged or folded: as if the process died here
+
+    class Observed(TotalsRollup):
+        async def fold_all(self) -> int:
+            folded = await super().fold_all()
+            if folded:
+                found.set()
+            return folded
+
+    found, stopping = asyncio.Event(), asyncio.Event()
+    loop = asyncio.create_task(Observed(engines["profile"], poll_seconds=0.05).run(stopping))
+    try:
+        await asyncio.wait_for(found.wait(), 10)
+    finally:
+        stopping.set()
+        await loop
+    assert (await _quarter_totals(engines, c))[0][:2] == ("2026Q3", 1)

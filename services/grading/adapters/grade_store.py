@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 from asyncpg import Connection
 
-from services.grading.adapters import grade_inputs, pgcopy
+from mesh import pgcopy
+from services.grading.adapters import grade_inputs
 from services.grading.domain.regrade import Graded
 
 # grade_history columns written by COPY (id and graded_at take their defaults).

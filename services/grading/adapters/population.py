@@ -15,8 +15,8 @@ from datetime import date
 import asyncpg
 import numpy as np
 
-from services.grading.adapters import pgcopy
-from services.grading.adapters.pgcopy import to_dates
+from mesh import pgcopy
+from mesh.pgcopy import to_dates
 from services.grading.domain.periods import grading_periods
 from services.grading.domain.regrade import CustomerColumns, GradeState, PeriodColumns
 

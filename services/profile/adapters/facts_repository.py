@@ -1,30 +1,24 @@
-"""Daily facts and quarter totals, written set-based: one statement checks the customers
-exist, stores a whole batch, and moves every touched customer's quarter totals by the batch's
-deltas (replaced days count their difference, new days count once). No lock is taken up
-front: the rare batch that raced another over a new day is detected and retried."""
+"""Daily facts and quarter totals, written set-based, two ways.
 
+- `store`: one statement checks the customers exist, stores a batch, and moves every touched
+  customer's quarter totals by the batch's deltas (replaced days count their difference, new
+  days count once). No lock is taken up front: the rare batch that raced another over a new
+  day is detected and retried. Used for single days and for batches that replace days.
+- Bulk: `insert_new_days` COPYs a batch of days none of which is stored yet, `queue_deltas`
+  queues their quarter deltas (pending_totals), and later `take_queued` and `add_to_totals`
+  move the totals by many batches' merged deltas, a customer's several days in one update."""
+
+import io
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
+import numpy as np
 
+from mesh import pgcopy
 from services.profile.domain.facts import VALUE_COLUMNS, FactsBatch
+from services.profile.domain.quarter_deltas import EPOCH, FIRST, LAST, SUMS
 
-# quarter totals column <- the daily column it sums
-SUMS = {
-    "total_assets_fen_sum": "total_assets_fen",
-    "cash_fen_sum": "cash_fen",
-    "securities_fen_sum": "securities_fen",
-    "equity_fund_fen_sum": "equity_fund_fen",
-    "fixed_income_fen_sum": "fixed_income_fen",
-    "reits_trust_fen_sum": "reits_trust_fen",
-    "margin_debt_fen_sum": "margin_debt_fen",
-    "collateral_fen_sum": "collateral_fen",
-    "net_commission_fen": "net_commission_fen",
-    "trade_count": "trade_count",
-    "holding_days_sum": "average_holding_days",
-    "fund_inflow_fen": "fund_inflow_fen",
-    "fund_outflow_fen": "fund_outflow_fen",
-}
 # What the batch statement returns per touched (customer, quarter), as parallel arrays:
 # DailyFactsRecorded's PeriodTotalsColumns field <- the period_totals column.
 TOTALS_COLUMNS = {
@@ -48,13 +42,42 @@ _UNNEST_TYPES = ", ".join(
 )  # fmt: skip
 
 
+TOTALS_ARRAYS = ", ".join(f"array_agg({expr})" for expr in TOTALS_COLUMNS.values())
+# Rows go in ordered by key, in both ways of writing, so two writers lock totals rows in the
+# same order and cannot deadlock.
+_ADDED = ",\n".join(f"  {t} = p.{t} + excluded.{t}" for t in SUMS)
+
+
+def _merge_into_totals(wins_ties: bool) -> str:
+    """ON CONFLICT clause adding a delta to a totals row. Sums add in any order; the first and
+    last day's figures go to whichever side has the earlier first or later last day. On a tie
+    (the same day on both sides) the newer write of that day must win: the incoming delta when
+    a batch writes directly (it has just stored the day), the stored row when queued deltas are
+    folded (a tie means the day was replaced directly after its delta was queued)."""
+    first, last = ("<=", ">=") if wins_ties else ("<", ">")
+    return f"""  ON CONFLICT (customer_id, period) DO UPDATE SET
+  days = p.days + excluded.days,
+{_ADDED},
+  -- SET reads the old row throughout, so the order of these lines does not matter; adding
+  -- deltas to the row ON CONFLICT locked keeps concurrent writers correct.
+  first_total_assets_fen = CASE WHEN excluded.first_day {first} p.first_day
+    THEN excluded.first_total_assets_fen ELSE p.first_total_assets_fen END,
+  first_day = least(p.first_day, excluded.first_day),
+  last_total_assets_fen = CASE WHEN excluded.last_day {last} p.last_day
+    THEN excluded.last_total_assets_fen ELSE p.last_total_assets_fen END,
+  last_margin_debt_fen = CASE WHEN excluded.last_day {last} p.last_day
+    THEN excluded.last_margin_debt_fen ELSE p.last_margin_debt_fen END,
+  last_collateral_fen = CASE WHEN excluded.last_day {last} p.last_day
+    THEN excluded.last_collateral_fen ELSE p.last_collateral_fen END,
+  last_day = greatest(p.last_day, excluded.last_day),
+  version = p.version + 1"""
+
+
 def _store_batch_sql() -> str:
     cols = ", ".join(VALUE_COLUMNS)
     deltas = ",\n".join(f"  sum(i.{d} - coalesce(o.{d}, 0)) AS {t}" for t, d in SUMS.items())
-    added = ",\n".join(f"  {t} = p.{t} + excluded.{t}" for t in SUMS)
     last = "(array_agg(i.{c} ORDER BY i.day DESC))[1]"
     first = "(array_agg(i.{c} ORDER BY i.day))[1]"
-    arrays = ", ".join(f"array_agg({expr})" for expr in TOTALS_COLUMNS.values())
     return f"""
 WITH given AS (
   SELECT customer_id, DATE '1970-01-01' + day_no AS day, {cols}, row_no - 1 AS row_no
@@ -93,23 +116,9 @@ WITH given AS (
   INSERT INTO profile.period_totals AS p
     (customer_id, period, days, {", ".join(SUMS)}, first_day, last_day,
      first_total_assets_fen, last_total_assets_fen, last_margin_debt_fen, last_collateral_fen)
-  SELECT * FROM quarters
-  ON CONFLICT (customer_id, period) DO UPDATE SET
-  days = p.days + excluded.days,
-{added},
-  -- SET reads the old row throughout, so the order of these lines does not matter; adding
-  -- deltas to the row ON CONFLICT locked keeps concurrent batches correct.
-  first_total_assets_fen = CASE WHEN excluded.first_day <= p.first_day
-    THEN excluded.first_total_assets_fen ELSE p.first_total_assets_fen END,
-  first_day = least(p.first_day, excluded.first_day),
-  last_total_assets_fen = CASE WHEN excluded.last_day >= p.last_day
-    THEN excluded.last_total_assets_fen ELSE p.last_total_assets_fen END,
-  last_margin_debt_fen = CASE WHEN excluded.last_day >= p.last_day
-    THEN excluded.last_margin_debt_fen ELSE p.last_margin_debt_fen END,
-  last_collateral_fen = CASE WHEN excluded.last_day >= p.last_day
-    THEN excluded.last_collateral_fen ELSE p.last_collateral_fen END,
-  last_day = greatest(p.last_day, excluded.last_day),
-  version = p.version + 1
+  -- Ordered by key here and in the fold, so two writers lock totals rows in the same order.
+  SELECT * FROM quarters ORDER BY customer_id, period
+{_merge_into_totals(wins_ties=True)}
   RETURNING p.*
 )
 SELECT
@@ -119,11 +128,37 @@ SELECT
      (SELECT 1 FROM old o WHERE o.customer_id = w.customer_id AND o.day = w.day)) AS raced,
   (SELECT array_agg(row_no) FROM given g WHERE NOT EXISTS
      (SELECT 1 FROM incoming i WHERE i.row_no = g.row_no)) AS unknown_rows,
-  {arrays}
+  {TOTALS_ARRAYS}
 FROM totals"""
 
 
 STORE_BATCH = _store_batch_sql()
+
+PENDING_COLUMNS = ["customer_id", "period", "days", *SUMS, "first_day", "last_day", *FIRST, *LAST]
+# Wire types of the merged deltas and of the days COPYed into daily_facts.
+_PENDING_TYPES = {"customer_id": "text", "period": "text", "days": "int4"}
+_PENDING_TYPES |= {"first_day": "date", "last_day": "date"}
+_DAY_TYPES = {"trade_count": "int4", "average_holding_days": "int4"}
+
+
+def _fold_sql() -> str:
+    return f"""
+WITH totals AS (
+  INSERT INTO profile.period_totals AS p ({", ".join(PENDING_COLUMNS)})
+  SELECT * FROM pg_temp.folding ORDER BY customer_id, period
+{_merge_into_totals(wins_ties=False)}
+  RETURNING p.*
+)
+-- Handed out in chunks (one event each) through a cursor: Python never holds them all.
+SELECT {TOTALS_ARRAYS}
+FROM (SELECT *, (row_number() OVER () - 1) / $1 AS chunk FROM totals) t
+GROUP BY chunk"""
+
+
+FOLDING_DDL = "CREATE TEMPORARY TABLE folding ({}) ON COMMIT DROP".format(
+    ", ".join(f"{c} {_PENDING_TYPES.get(c, 'int8')}" for c in PENDING_COLUMNS)
+)
+FOLD = _fold_sql()
 
 
 class ConcurrentDayInsert(Exception):
@@ -149,6 +184,93 @@ class FactsRepository:
             raise ConcurrentDayInsert(f"{raced} days were inserted concurrently")
         totals = {c: a or [] for c, a in zip(TOTALS_COLUMNS, arrays, strict=True)}
         return StoredBatch(replaced, unknown or [], totals)
+
+    async def missing_customers(self, ids: list[str]) -> set[str]:
+        """Those of the (distinct) ids that are no customer's."""
+        if not ids:
+            return set()
+        found = await self.conn.fetchval(
+            "SELECT count(*) FROM profile.customers WHERE customer_id = ANY($1::text[])", ids
+        )
+        if found == len(ids):  # the usual case: no need to bring the ids back
+            return set()
+        known = await self.conn.fetchval(
+            "SELECT array_agg(customer_id) FROM profile.customers"
+            " WHERE customer_id = ANY($1::text[])",
+            ids,
+        )
+        return set(ids) - set(known or ())
+
+    async def insert_new_days(self, batch: FactsBatch) -> bool:
+        """COPY the batch's days. False, with nothing written, when one of them is stored
+        already (or is being stored by another transaction, which this one waits for)."""
+        columns = [("customer_id", "text", batch.customer_id.astype("S"))]
+        columns.append(("day", "date", EPOCH + batch.day.astype("timedelta64[D]")))
+        columns += [(c, _DAY_TYPES.get(c, "int8"), batch.values[c]) for c in VALUE_COLUMNS]
+        await self.conn.execute("SAVEPOINT new_days")
+        try:
+            await self.conn.copy_to_table(
+                "daily_facts",
+                schema_name="profile",
+                columns=[name for name, _, _ in columns],
+                source=pgcopy.stream(pgcopy.encode_blocks(columns)),
+                format="binary",
+            )
+        except asyncpg.UniqueViolationError:
+            await self.conn.execute("ROLLBACK TO SAVEPOINT new_days")
+            return False
+        await self.conn.execute("RELEASE SAVEPOINT new_days")
+        return True
+
+    async def queue_deltas(self, deltas: dict[str, np.ndarray]) -> None:
+        rows = np.empty(len(deltas["customer_id"]), [(c, a.dtype) for c, a in deltas.items()])
+        for column, values in deltas.items():
+            rows[column] = values
+        packed = io.BytesIO()
+        np.save(packed, rows)  # a header and the raw rows; np.load reads it without pickle
+        await self.conn.execute(
+            "INSERT INTO profile.pending_totals (first_customer, rows, deltas) VALUES ($1, $2, $3)",
+            min(deltas["customer_id"]).decode(),
+            len(rows),
+            packed.getvalue(),
+        )
+
+    async def take_queued(self, max_rows: int) -> list[dict[str, np.ndarray]]:
+        """Remove and return about max_rows queued deltas (at least one batch's), batches of
+        the same customers together, so that merging them leaves fewer rows to update.
+        Batches another transaction is taking are waited for, and skipped once it has taken
+        them: so when the queue is found empty, all it held is in the totals."""
+        queued = await self.conn.fetch(
+            "SELECT id, rows FROM profile.pending_totals ORDER BY first_customer, id"
+            " LIMIT 1000 FOR UPDATE"
+        )
+        ids, total = [], 0
+        for row in queued:
+            if ids and total + row["rows"] > max_rows:
+                break
+            ids.append(row["id"])
+            total += row["rows"]
+        blobs = await self.conn.fetch(
+            "DELETE FROM profile.pending_totals WHERE id = ANY($1::int8[]) RETURNING deltas", ids
+        )
+        loaded = [np.load(io.BytesIO(b["deltas"]), allow_pickle=False) for b in blobs]
+        return [{c: rows[c] for c in rows.dtype.names} for rows in loaded]
+
+    async def add_to_totals(
+        self, deltas: dict[str, np.ndarray], chunk_rows: int
+    ) -> AsyncIterator[dict[str, list]]:
+        """Add merged deltas to period_totals; yield the new totals chunk by chunk
+        (PeriodTotalsColumns field -> list)."""
+        await self.conn.execute(FOLDING_DDL)
+        columns = [(c, _PENDING_TYPES.get(c, "int8"), deltas[c]) for c in PENDING_COLUMNS]
+        await self.conn.copy_to_table(
+            "folding",
+            columns=PENDING_COLUMNS,
+            source=pgcopy.stream(pgcopy.encode_blocks(columns)),
+            format="binary",
+        )
+        async for arrays in self.conn.cursor(FOLD, chunk_rows, prefetch=1):
+            yield dict(zip(TOTALS_COLUMNS, arrays, strict=True))
 
     async def customer_exists(self, customer_id: str) -> bool:
         found = await self.conn.fetchval(

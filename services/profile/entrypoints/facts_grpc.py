@@ -14,6 +14,7 @@ from services.profile.domain.figures import (
     quarters_between,
 )
 from services.profile.service import facts
+from services.profile.service.totals_rollup import TotalsRollup
 from services.profile.service.unit_of_work import ProfileUnitOfWork
 
 SERVICE_NAME = facts_pb2.DESCRIPTOR.services_by_name["FactsService"].full_name
@@ -53,8 +54,10 @@ def figures_to_proto(f: Figures, start: str, end: str) -> facts_pb2.PeriodFigure
 
 
 class FactsServicer(facts_pb2_grpc.FactsServiceServicer):
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, rollup: TotalsRollup) -> None:
         self.engine = engine
+        self.rollup = rollup
+        self.known = facts.KnownCustomers()
 
     def _uow(self) -> ProfileUnitOfWork:
         return ProfileUnitOfWork(self.engine)
@@ -70,7 +73,10 @@ class FactsServicer(facts_pb2_grpc.FactsServiceServicer):
                 list(rows.customer_id),
                 list(rows.day),
                 {c: getattr(rows, c) for c in VALUE_COLUMNS},
+                queue_totals=True,
+                known=self.known,
             )
+            self.rollup.nudge()
             response.accepted_rows += result.accepted
             response.rejections.extend(
                 facts_pb2.RowRejection(
@@ -84,6 +90,8 @@ class FactsServicer(facts_pb2_grpc.FactsServiceServicer):
                 for r in result.rejections
             )
             batch_no += 1
+        # Reply once what the stream sent is in the quarter totals and their events.
+        await self.rollup.fold_all()
         response.batches = batch_no
         return response
 

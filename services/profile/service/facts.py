@@ -1,20 +1,23 @@
 """Ingesting end-of-day facts and answering period questions.
 
-Each batch is one unit of work: store the rows and move the quarter totals in one statement,
-and publish one DailyFactsRecorded event carrying the touched quarters' new totals. A process
-that dies mid-stream loses at most the batch in flight; the client re-sends it, and re-sent
-days replace rather than add."""
+Each batch is one unit of work. Either it stores the rows and moves the quarter totals in one
+statement, publishing one DailyFactsRecorded event with the touched quarters' new totals; or,
+for bulk ingest, it COPYs new days and queues their quarter deltas in the same transaction, and
+the roll-up (service/totals_rollup.py) folds them in and publishes the events. A process that
+dies mid-stream loses at most the batch in flight; the client re-sends it, and re-sent days
+replace rather than add. Queued deltas are in the database, so they outlive the process."""
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from clienttier.profile.v1 import facts_pb2
 from mesh.errors import NotFound
 from services.profile.adapters.facts_repository import ConcurrentDayInsert, FactsRepository
-from services.profile.domain.facts import Rejection, check_batch
+from services.profile.domain.facts import FactsBatch, Rejection, check_batch
 from services.profile.domain.figures import (
     Figures,
     Totals,
@@ -23,9 +26,29 @@ from services.profile.domain.figures import (
     split_period,
     value_rules,
 )
+from services.profile.domain.quarter_deltas import quarter_deltas
 from services.profile.service.unit_of_work import ProfileUnitOfWork
 
 EPOCH = date(1970, 1, 1)
+
+
+class KnownCustomers:
+    """Ids found to be customers, so a daily ingest of the same book looks each customer up
+    once per process rather than once a day. Customers are never deleted (closing one is a
+    status), so an id once found stays true. Bounded: past `limit` ids it starts afresh
+    (about 75 bytes an id)."""
+
+    def __init__(self, limit: int = 2_000_000) -> None:
+        self.limit = limit
+        self._ids: set[str] = set()
+
+    def unseen(self, ids: set[str]) -> list[str]:
+        return [c for c in ids if c not in self._ids]
+
+    def add(self, ids: set[str]) -> None:
+        if len(self._ids) + len(ids) > self.limit:
+            self._ids.clear()
+        self._ids |= ids
 
 
 @dataclass
@@ -36,11 +59,41 @@ class BatchResult:
 
 
 async def ingest_batch(
-    uow: ProfileUnitOfWork, customer_ids: list[str], days: list[str], values: dict[str, list]
+    uow: ProfileUnitOfWork,
+    customer_ids: list[str],
+    days: list[str],
+    values: dict[str, list],
+    queue_totals: bool = False,
+    known: KnownCustomers | None = None,
 ) -> BatchResult:
+    """Store a batch of days. With queue_totals, a batch of days none of which is stored yet
+    is COPYed and its quarter deltas queued for the roll-up (TotalsRollup) instead of moving
+    the totals now; a batch that replaces days always moves them now."""
     batch, rejections = check_batch(customer_ids, days, values)
     if not len(batch):
         return BatchResult(0, 0, rejections)
+    if queue_totals:
+        async with uow:
+            conn = await uow.raw_connection()
+            # Not waiting for this commit to reach disk is safe: the stream replies only after
+            # the queued deltas are folded, and that later, synchronous commit flushes the log
+            # up to and past this one. A stream cut before its reply is re-sent by the client.
+            await conn.execute("SET LOCAL synchronous_commit = off")
+            repo = FactsRepository(conn)
+            ids = set(batch.customer_id.tolist())
+            unseen = known.unseen(ids) if known else list(ids)
+            missing = await repo.missing_customers(unseen) if unseen else set()
+            if known:
+                known.add(set(unseen) - missing)
+            unknown = [i for i, c in enumerate(batch.customer_id) if missing and c in missing]
+            exists = np.ones(len(batch), dtype=bool)
+            exists[unknown] = False
+            found = batch.keep(exists)
+            if not len(found) or await repo.insert_new_days(found):
+                if len(found):
+                    await repo.queue_deltas(quarter_deltas(found))
+                await uow.commit()
+                return _result(batch, rejections, unknown, 0, customer_ids)
     async for attempt in AsyncRetrying(
         retry=retry_if_exception_type(ConcurrentDayInsert), stop=stop_after_attempt(5), reraise=True
     ):
@@ -57,13 +110,23 @@ async def ingest_batch(
                         ),
                     )
                 await uow.commit()
-    for position in stored.unknown_rows:
+    return _result(batch, rejections, stored.unknown_rows, stored.replaced, customer_ids)
+
+
+def _result(
+    batch: FactsBatch,
+    rejections: list[Rejection],
+    unknown_rows: list[int],
+    replaced: int,
+    customer_ids: list[str],
+) -> BatchResult:
+    for position in unknown_rows:
         row = int(batch.rows[position])
         rejections.append(
             Rejection(row, "customer_id", f"customer {customer_ids[row]!r} not found")
         )
-    accepted = len(batch) - len(stored.unknown_rows)
-    return BatchResult(accepted, stored.replaced, sorted(rejections, key=lambda r: r.row))
+    accepted = len(batch) - len(unknown_rows)
+    return BatchResult(accepted, replaced, sorted(rejections, key=lambda r: r.row))
 
 
 async def _require_customer(repo: FactsRepository, customer_id: str) -> None:

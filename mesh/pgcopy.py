@@ -94,22 +94,24 @@ class RowSink:
         self._drain(final=True)
 
 
-def _block(columns: Sequence[tuple[str, str, np.ndarray]], rows: slice | np.ndarray) -> bytes:
+def _block(
+    columns: Sequence[tuple[str, str, np.ndarray]],
+    rows: slice | np.ndarray,
+    text_widths: dict[str, int],
+) -> bytes:
     nulls = frozenset(
         name
         for name, pg_type, values in columns
         if pg_type == "date" and np.isnat(values[rows][:1]).all()
     )
-    block = np.empty(
-        len(columns[0][2][rows]), dtype=row_dtype([(n, t) for n, t, _ in columns], nulls)
-    )
+    wire_types = [(n, f"bytea:{text_widths[n]}" if t == "text" else t) for n, t, _ in columns]
+    block = np.empty(len(columns[0][2][rows]), dtype=row_dtype(wire_types, nulls))
     block["_count"] = len(columns)
-    for name, pg_type, values in columns:
+    for (name, wire_type), (_, pg_type, values) in zip(wire_types, columns, strict=True):
         if name in nulls:
             block[f"_null_{name}"] = -1
             continue
-        wire = _wire(pg_type)
-        block[f"_len_{name}"] = np.dtype(wire).itemsize
+        block[f"_len_{name}"] = np.dtype(_wire(wire_type)).itemsize
         picked = values[rows]
         if pg_type == "date":
             picked = (picked - PG_EPOCH).astype(np.int64)
@@ -118,24 +120,40 @@ def _block(columns: Sequence[tuple[str, str, np.ndarray]], rows: slice | np.ndar
 
 
 def encode_blocks(
-    columns: Sequence[tuple[str, str, np.ndarray]], block_rows: int = 32_768
+    columns: Sequence[tuple[str, str, np.ndarray]], block_bytes: int = 64 << 10
 ) -> Iterator[bytes]:
     """A binary COPY stream of (name, pg type, values) columns, block by block; NaT dates
-    are NULL."""
+    are NULL. "text" columns are numpy bytes arrays ("S"): a block is split by their
+    lengths (an id column has one length or a few), so each part is fixed-width again.
+    Blocks stay small so that their buffers are reused rather than mapped afresh each time."""
     yield HEADER
     n = len(columns[0][2])
     date_columns = [values for _, pg_type, values in columns if pg_type == "date"]
+    text_columns = [(name, values) for name, pg_type, values in columns if pg_type == "text"]
+    widest = {name: values.dtype.itemsize for name, values in text_columns}
+    row_bytes = row_dtype(
+        [(n_, f"bytea:{widest[n_]}" if t == "text" else t) for n_, t, _ in columns]
+    ).itemsize
+    block_rows = max(1, block_bytes // row_bytes)
     for start in range(0, n, block_rows):
         part = slice(start, min(start + block_rows, n))
-        pattern = np.zeros(part.stop - part.start, dtype=np.int64)
+        nulls = np.zeros(part.stop - part.start, dtype=np.int64)
         for bit, values in enumerate(date_columns):
-            pattern |= np.isnat(values[part]).astype(np.int64) << bit
-        keys = np.unique(pattern)
-        if len(keys) == 1:
-            yield _block(columns, part)
+            nulls |= np.isnat(values[part]).astype(np.int64) << bit
+        lengths = [np.char.str_len(v[part]) for _, v in text_columns]
+        if not nulls.any() and all(len(w) == 0 or w.min() == w.max() for w in lengths):
+            widths = {
+                name: int(w[0])
+                for (name, _), w in zip(text_columns, lengths, strict=True)
+                if len(w)
+            }
+            yield _block(columns, part, widths)
             continue
-        for key in keys:
-            yield _block(columns, start + np.flatnonzero(pattern == key))
+        keys, which = np.unique(np.stack([nulls, *lengths], 1), axis=0, return_inverse=True)
+        for k, key in enumerate(keys):
+            rows = start + np.flatnonzero(which.ravel() == k)
+            widths = {name: int(w) for (name, _), w in zip(text_columns, key[1:], strict=True)}
+            yield _block(columns, rows, widths)
     yield TRAILER
 
 

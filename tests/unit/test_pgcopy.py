@@ -1,10 +1,10 @@
-"""Binary COPY encoding and decoding of numpy columns (adapters/pgcopy.py)."""
+"""Binary COPY encoding and decoding of numpy columns (mesh/pgcopy.py)."""
 
 import asyncio
 
 import numpy as np
 
-from services.grading.adapters import pgcopy
+from mesh import pgcopy
 
 
 def test_round_trip_with_null_dates_in_several_blocks():
@@ -16,10 +16,10 @@ def test_round_trip_with_null_dates_in_several_blocks():
         ("share", "float8", np.linspace(0, 1, n)),
         ("code", "int2", np.arange(n, dtype=np.int16) - 1),
     ]
-    data = b"".join(pgcopy.encode_blocks(columns, block_rows=4))
+    full = pgcopy.row_dtype([(c, t) for c, t, _ in columns]).itemsize
+    data = b"".join(pgcopy.encode_blocks(columns, block_bytes=4 * full))
     assert data.startswith(pgcopy.HEADER) and data.endswith(pgcopy.TRAILER)
     # A NULL is a length of -1 with no value: the NULL rows are 4 bytes shorter.
-    full = pgcopy.row_dtype([(c, t) for c, t, _ in columns]).itemsize
     assert len(data) == len(pgcopy.HEADER) + 2 + n * full - 5 * 4
 
 
@@ -45,3 +45,19 @@ def test_row_sink_reassembles_rows_split_across_chunks():
     assert dates[0] == np.datetime64("2026-01-04")
     assert np.isnat(dates[1])
     assert dates[2] == np.datetime64("2000-01-01")
+
+
+def test_text_columns_of_several_lengths_keep_every_row_once():
+    ids = np.array([b"C1", b"C22", b"C1", b"C4444", b"C22"], dtype="S")
+    amounts = np.arange(5, dtype=np.int64)
+    data = b"".join(pgcopy.encode_blocks([("id", "text", ids), ("amount", "int8", amounts)]))
+    body = data[len(pgcopy.HEADER) : -len(pgcopy.TRAILER)]
+    seen, at = [], 0
+    while at < len(body):
+        assert int.from_bytes(body[at : at + 2], "big") == 2
+        width = int.from_bytes(body[at + 2 : at + 6], "big")
+        text = body[at + 6 : at + 6 + width]
+        amount = int.from_bytes(body[at + 10 + width : at + 18 + width], "big")
+        seen.append((text, amount))
+        at += 18 + width
+    assert sorted(seen) == sorted(zip(ids.tolist(), amounts.tolist(), strict=True))

@@ -1,0 +1,82 @@
+"""A batch of new days as additions to quarter totals: one row per (customer, quarter).
+
+Quarter totals are sums plus the first and last day's figures, so additions commute: folding
+a batch's deltas now or later, alone or merged with other batches', gives the same totals.
+That is what lets bulk ingest queue deltas and fold them in later, many days at a time."""
+
+import numpy as np
+
+from services.profile.domain.facts import FactsBatch
+
+# quarter totals column <- the daily column it sums
+SUMS = {
+    "total_assets_fen_sum": "total_assets_fen",
+    "cash_fen_sum": "cash_fen",
+    "securities_fen_sum": "securities_fen",
+    "equity_fund_fen_sum": "equity_fund_fen",
+    "fixed_income_fen_sum": "fixed_income_fen",
+    "reits_trust_fen_sum": "reits_trust_fen",
+    "margin_debt_fen_sum": "margin_debt_fen",
+    "collateral_fen_sum": "collateral_fen",
+    "net_commission_fen": "net_commission_fen",
+    "trade_count": "trade_count",
+    "holding_days_sum": "average_holding_days",
+    "fund_inflow_fen": "fund_inflow_fen",
+    "fund_outflow_fen": "fund_outflow_fen",
+}
+# quarter totals column <- the daily column taken from the quarter's first or last day
+FIRST = {"first_total_assets_fen": "total_assets_fen"}
+LAST = {
+    "last_total_assets_fen": "total_assets_fen",
+    "last_margin_debt_fen": "margin_debt_fen",
+    "last_collateral_fen": "collateral_fen",
+}
+EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def quarter_labels(days: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 -> b"2026Q1" labels."""
+    months = (EPOCH + days.astype("timedelta64[D]")).astype("datetime64[M]").astype(np.int64)
+    years = (months // 12 + 1970).astype("S4")
+    quarters = (months % 12 // 3 + 1).astype("S1")
+    return np.char.add(np.char.add(years, b"Q"), quarters)
+
+
+def quarter_deltas(batch: FactsBatch) -> dict[str, np.ndarray]:
+    """Every day in the batch counted as new, one row per (customer, quarter): customer ids
+    and periods as bytes, first_day and last_day as datetime64[D], the rest int64."""
+    return merge(
+        {
+            "customer_id": batch.customer_id.astype("S"),
+            "period": quarter_labels(batch.day),
+            "days": np.ones(len(batch), dtype=np.int64),
+            **{t: batch.values[d] for t, d in SUMS.items()},
+            "first_day": EPOCH + batch.day.astype("timedelta64[D]"),
+            "last_day": EPOCH + batch.day.astype("timedelta64[D]"),
+            **{t: batch.values[d] for t, d in FIRST.items()},
+            **{t: batch.values[d] for t, d in LAST.items()},
+        }
+    )
+
+
+def merge(deltas: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Deltas with the same (customer, quarter) added into one. They must be of distinct days
+    (as new days are), so each group has one earliest first day and one latest last day."""
+    order = np.lexsort((deltas["period"], deltas["customer_id"]))
+    d = {c: v[order] for c, v in deltas.items()}
+    ids, periods = d["customer_id"], d["period"]
+    n = len(ids)
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = (ids[1:] != ids[:-1]) | (periods[1:] != periods[:-1])
+    starts = np.flatnonzero(new_group)
+    sizes = np.diff(np.r_[starts, n])
+    merged = {"customer_id": ids[starts], "period": periods[starts]}
+    for column in ("days", *SUMS):
+        merged[column] = np.add.reduceat(d[column], starts)
+    merged["first_day"] = np.minimum.reduceat(d["first_day"], starts)
+    merged["last_day"] = np.maximum.reduceat(d["last_day"], starts)
+    firsts = np.flatnonzero(d["first_day"] == np.repeat(merged["first_day"], sizes))
+    lasts = np.flatnonzero(d["last_day"] == np.repeat(merged["last_day"], sizes))
+    merged.update({t: d[t][firsts] for t in FIRST})
+    merged.update({t: d[t][lasts] for t in LAST})
+    return merged

@@ -1,0 +1,94 @@
+"""Folding queued quarter deltas into period_totals, and publishing the new totals.
+
+Bulk ingest queues each batch's quarter deltas (pending_totals) instead of updating a totals
+row per fact; updating those rows is most of the cost of a fact. Folding later lets one update
+carry a customer's several days: the longer deltas wait, the more days an update carries.
+
+Folds happen when an ingest stream ends (its reply waits, so what it sent is in the totals
+when it returns), a few seconds after bulk ingest nudges the roll-up (so during a long
+stream the totals trail it by seconds, and deltas gather meanwhile), and every poll interval
+regardless, which picks up deltas left by a stopped process or by another replica. Any
+process may fold any queued deltas: each is deleted in the transaction that adds it, so it
+counts exactly once."""
+
+import asyncio
+import logging
+import uuid
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from clienttier.profile.v1 import facts_pb2
+from services.profile.adapters.facts_repository import FactsRepository
+from services.profile.domain.quarter_deltas import merge
+from services.profile.service.unit_of_work import ProfileUnitOfWork
+
+log = logging.getLogger(__name__)
+
+# About how many deltas one transaction folds (it holds them in memory), and totals per
+# DailyFactsRecorded event (what followers apply in one go).
+FOLD_ROWS = 200_000
+EVENT_ROWS = 2_000
+
+
+class TotalsRollup:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settle_seconds: float = 5.0,
+        poll_seconds: float = 5.0,
+        fold_rows: int = FOLD_ROWS,
+        event_rows: int = EVENT_ROWS,
+    ) -> None:
+        self.engine = engine
+        self.fold_rows = fold_rows
+        self.event_rows = event_rows
+        self.settle_seconds = settle_seconds
+        self.poll_seconds = poll_seconds
+        self._nudged = asyncio.Event()
+        self._folding = asyncio.Lock()
+
+    def nudge(self) -> None:
+        """Deltas were queued: fold them soon."""
+        self._nudged.set()
+
+    async def fold_all(self) -> int:
+        """Fold every delta queued before this call; the number of deltas folded."""
+        async with self._folding:
+            folded = 0
+            while taken := await self._fold_once():
+                folded += taken
+            return folded
+
+    async def _fold_once(self) -> int:
+        uow = ProfileUnitOfWork(self.engine)
+        async with uow:
+            repo = FactsRepository(await uow.raw_connection())
+            queued = await repo.take_queued(self.fold_rows)
+            if not queued:
+                return 0
+            deltas = merge({c: np.concatenate([q[c] for q in queued]) for c in queued[0]})
+            async for totals in repo.add_to_totals(deltas, self.event_rows):
+                uow.publish(
+                    f"totals-{uuid.uuid4()}",
+                    facts_pb2.DailyFactsRecorded(
+                        batch_id=str(uuid.uuid4()),
+                        totals=facts_pb2.PeriodTotalsColumns(**totals),
+                    ),
+                )
+            await uow.commit()
+        return sum(len(q["customer_id"]) for q in queued)
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Background loop until `stopping` is set."""
+        while not stopping.is_set():
+            try:
+                await asyncio.wait_for(self._nudged.wait(), self.poll_seconds)
+                await asyncio.sleep(self.settle_seconds)
+            except TimeoutError:
+                pass
+            self._nudged.clear()
+            try:
+                await self.fold_all()
+            except Exception:  # the next round tries again; the deltas are still queued
+                log.exception("folding queued quarter deltas failed")
