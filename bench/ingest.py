@@ -5,7 +5,9 @@
 
 Starts a real profile process on a scratch database (the embedded Postgres unless
 DATABASE_URL is set), seeds it with `clienttier seed`'s code path, and prints: customers/s,
-fact rows/s, the client's and the server's peak memory, then GetCustomer latency percentiles
+fact rows/s (until every stream has replied, i.e. with the quarter totals rolled up), the
+client's and the server's peak memory and their resident memory through the load, then
+GetCustomer latency percentiles
 at a fixed arrival rate (an open loop: calls are started on schedule, not after the previous
 one returns). The scratch database is dropped at the end."""
 
@@ -14,6 +16,8 @@ import asyncio
 import os
 import random
 import statistics
+import sys
+import threading
 import time
 
 from clienttier.profile.v1 import profile_pb2, profile_pb2_grpc
@@ -25,23 +29,66 @@ from ops.seed import peak_rss_mib, seed
 from services.profile.demo.generator import BrokerageSpec, customer_id_of
 
 
-def server_peak_mib(pid: int) -> float:
+def memory_mib(pid: int | str, field: str) -> float:
+    """VmRSS (now) or VmHWM (peak) of a process, from /proc."""
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
 
-async def latency(address: str, customers: int, rate: float, seconds: float) -> list[float]:
-    async with open_channel(address, 5.0) as channel:
-        stub = profile_pb2_grpc.ProfileServiceStub(channel)
+class MemoryTrail:
+    """Resident memory of the client and the server every few seconds while facts load: the
+    evidence that memory does not grow with the number of days."""
+
+    def __init__(self, server_pid: int, every: float = 2.0) -> None:
+        self.server_pid = server_pid
+        self.every = every
+        self.samples: list[tuple[float, float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "MemoryTrail":
+        self._started = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.samples.append(
+                (
+                    time.perf_counter() - self._started,
+                    memory_mib("self", "VmRSS"),
+                    memory_mib(self.server_pid, "VmRSS"),
+                )
+            )
+
+    def summary(self, points: int = 10) -> str:
+        step = max(1, len(self.samples) // points)
+        return "\n".join(
+            f"  {t:6.0f} s   client {c:6.0f} MiB   profile server {s:6.0f} MiB"
+            for t, c, s in self.samples[::step]
+        )
+
+
+async def latency(
+    address: str, customers: int, rate: float, seconds: float, channels: int
+) -> list[float]:
+    """Calls go round the channels (a connection each, so across server processes)."""
+    opened = [open_channel(address, 5.0) for _ in range(channels)]
+    stubs = [profile_pb2_grpc.ProfileServiceStub(c) for c in opened]
+    try:
         ids = customer_id_of(list(range(customers)))
-        for cid in ids[:200]:  # warm the connection and the caches
-            await stub.GetCustomer(profile_pb2.GetCustomerRequest(customer_id=cid))
+        for n, cid in enumerate(ids[:400]):  # warm the connections and the caches
+            await stubs[n % channels].GetCustomer(profile_pb2.GetCustomerRequest(customer_id=cid))
         timings: list[float] = []
 
-        async def one(cid: str) -> None:
+        async def one(stub: profile_pb2_grpc.ProfileServiceStub, cid: str) -> None:
             started = time.perf_counter()
             await stub.GetCustomer(profile_pb2.GetCustomerRequest(customer_id=cid))
             timings.append(time.perf_counter() - started)
@@ -51,9 +98,12 @@ async def latency(address: str, customers: int, rate: float, seconds: float) -> 
             delay = start + n / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(random.choice(ids))))
+            tasks.append(asyncio.create_task(one(stubs[n % channels], random.choice(ids))))
         await asyncio.gather(*tasks)
         return timings
+    finally:
+        for channel in opened:
+            await channel.close()
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -69,6 +119,10 @@ def main() -> None:
     parser.add_argument("--batch-rows", type=int, default=2000)
     parser.add_argument("--latency-seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=1000.0)
+    parser.add_argument(
+        "--server-processes", type=int, default=1, help="profile processes sharing the port"
+    )
+    parser.add_argument("--channels", type=int, default=1, help="client connections for latency")
     args = parser.parse_args()
 
     admin = database_url()
@@ -78,26 +132,29 @@ def main() -> None:
         database=database,
         ports={"profile": 51151},
         env={"CT_LOG_LEVEL": "WARNING"},
+        copies={"profile": args.server_processes},
     )
     mesh.prepare_database()
     mesh.start("profile")
     try:
         mesh.wait_serving(["profile"])
         spec = BrokerageSpec(customers=args.customers, days=args.days, seed=11)
-        report = asyncio.run(
-            seed(
-                mesh.address("profile"),
-                spec,
-                batch_rows=args.batch_rows,
-                streams=args.streams,
-                show_progress=False,
-                assessments=False,
+        pid = mesh.procs["profile"].pid  # the first process, when there are several
+        with MemoryTrail(pid) as trail:
+            report = asyncio.run(
+                seed(
+                    mesh.address("profile"),
+                    spec,
+                    batch_rows=args.batch_rows,
+                    streams=args.streams,
+                    show_progress=sys.stderr.isatty(),
+                    assessments=False,
+                )
             )
-        )
-        pid = mesh.procs["profile"].pid
         print(
             f"shape: {args.customers:,} customers x {args.days} days, "
-            f"{args.streams} streams of {args.batch_rows}-row batches"
+            f"{args.streams} streams of {args.batch_rows}-row batches, "
+            f"{args.server_processes} profile process(es)"
         )
         print(
             f"customers: {report.customers_created:,} in {report.customers_seconds:.1f} s = "
@@ -109,15 +166,23 @@ def main() -> None:
         )
         print(
             f"peak memory: client {peak_rss_mib():,.0f} MiB, "
-            f"profile server {server_peak_mib(pid):,.0f} MiB"
+            f"profile server {memory_mib(pid, 'VmHWM'):,.0f} MiB"
         )
+        print(f"resident memory while loading (customers, then facts):\n{trail.summary()}")
         if args.latency_seconds > 0:
             timings = asyncio.run(
-                latency(mesh.address("profile"), args.customers, args.rate, args.latency_seconds)
+                latency(
+                    mesh.address("profile"),
+                    args.customers,
+                    args.rate,
+                    args.latency_seconds,
+                    args.channels,
+                )
             )
             ms = [t * 1000 for t in timings]
             print(
-                f"GetCustomer at {args.rate:,.0f} calls/s for {args.latency_seconds:.0f} s: "
+                f"GetCustomer at {args.rate:,.0f} calls/s for {args.latency_seconds:.0f} s "
+                f"over {args.channels} connection(s): "
                 f"p50 {statistics.median(ms):.2f} ms, p90 {percentile(ms, 90):.2f} ms, "
                 f"p99 {percentile(ms, 99):.2f} ms, max {max(ms):.2f} ms"
             )

@@ -48,6 +48,10 @@ def open_channel(target: str, default_timeout: float) -> grpc.aio.Channel:
             # Subscription responses are capped at 1 MB (mesh.outbox); leave room for one
             # outsized event.
             ("grpc.max_receive_message_length", 64 << 20),
+            # A connection of its own rather than one shared by every channel to the target:
+            # where a service runs several processes on one port, the kernel hands each
+            # connection to one of them, so callers with a few channels spread their calls.
+            ("grpc.use_local_subchannel_pool", 1),
         ],
         interceptors=[DefaultDeadline(default_timeout)],
     )

@@ -94,7 +94,9 @@ async def serve(
 ) -> None:
     settings = runtime.settings
     app = await build(runtime)
-    server = grpc.aio.server(interceptors=[AccessLog()], options=[("grpc.so_reuseport", 0)])
+    server = grpc.aio.server(
+        interceptors=[AccessLog()], options=[("grpc.so_reuseport", int(settings.share_port))]
+    )
     names = list(app.register(server))
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

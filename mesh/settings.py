@@ -40,6 +40,10 @@ class ServiceSettings(BaseSettings):
     # None: the service's own default port.
     port: int | None = None
     log_level: str = "INFO"
+    # Let several processes of a service listen on one port (the kernel spreads connections
+    # across them): one process per core, since a Python process uses one. Off by default, so
+    # a port already taken is an error rather than silently shared.
+    share_port: bool = False
     # How long a stopping server lets in-flight calls finish.
     grace_seconds: float = 10.0
     # Deadline of every outbound unary call that does not set its own.

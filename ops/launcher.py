@@ -41,10 +41,14 @@ class Mesh:
     ports: dict[str, int] = field(default_factory=lambda: {n: p for n, (_, p) in PROCESSES.items()})
     log_dir: Path = ROOT / ".run" / "logs"
     env: dict[str, str] = field(default_factory=dict)
+    # Processes per service (default one). Copies share the port, one per core: a Python
+    # process uses one, and the kernel spreads callers' connections across the copies.
+    copies: dict[str, int] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def address(self, name: str) -> str:
-        return f"{self.host}:{self.ports[name]}"
+        """name: a service, or one of its copies ("profile#2")."""
+        return f"{self.host}:{self.ports[name.split('#')[0]]}"
 
     def prepare_database(self) -> None:
         asyncio.run(bootstrap(self.admin_url, self.database))
@@ -67,18 +71,22 @@ class Mesh:
 
     def start(self, name: str) -> None:
         module = PROCESSES[name][0]
+        copies = self.copies.get(name, 1)
+        env = self.process_env(name) | ({"CT_SHARE_PORT": "true"} if copies > 1 else {})
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_dir / f"{name}.log", "ab") as log:
-            self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", module],
-                cwd=ROOT,
-                env=self.process_env(name),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                # Own process group: a Ctrl-C reaches the launcher, which stops them in order.
-                start_new_session=True,
-            )
+        for copy in range(1, copies + 1):
+            key = name if copy == 1 else f"{name}#{copy}"
+            with open(self.log_dir / f"{key}.log", "ab") as log:
+                self.procs[key] = subprocess.Popen(
+                    [sys.executable, "-m", module],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    # Own process group: a Ctrl-C reaches the launcher, which stops them in order.
+                    start_new_session=True,
+                )
 
     def start_all(self) -> None:
         for name in PROCESSES:

@@ -207,7 +207,6 @@ async def seed(
 ) -> SeedReport:  # fmt: skip
     async with open_channel(profile, 30.0) as channel:
         onboarding = onboarding_pb2_grpc.CustomerImportServiceStub(channel)
-        facts = facts_pb2_grpc.FactsServiceStub(channel)
 
         started = time.perf_counter()
         imported = await onboarding.ImportCustomers(
@@ -221,15 +220,17 @@ async def seed(
             total=spec.customers * spec.days, desc="daily facts", unit=" rows",
             unit_scale=True, mininterval=1.0, disable=not show_progress,
         )  # fmt: skip
-        started = time.perf_counter()
-        replies = await asyncio.gather(
-            *(
-                facts.IngestDailyFacts(
+
+        async def stream(s: int) -> facts_pb2.IngestDailyFactsResponse:
+            # A connection per stream: where profile runs several processes on one port,
+            # the streams spread across them.
+            async with open_channel(profile, 30.0) as own:
+                return await facts_pb2_grpc.FactsServiceStub(own).IngestDailyFacts(
                     _aiter(fact_batches(spec, s, streams, batch_rows, progress)), timeout=None
                 )
-                for s in range(streams)
-            )
-        )
+
+        started = time.perf_counter()
+        replies = await asyncio.gather(*(stream(s) for s in range(streams)))
         facts_seconds = time.perf_counter() - started
         progress.close()
         assessed = await submit_assessments(channel, spec, show_progress) if assessments else 0

@@ -14,7 +14,7 @@ from clienttier.recommend.v1 import recommend_pb2_grpc
 from ops.launcher import PROCESSES, Mesh
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -25,7 +25,7 @@ def mesh(admin_url, test_database, tmp_path_factory):
     m = Mesh(
         admin_url=admin_url,
         database=test_database,
-        ports={name: _free_port() for name in PROCESSES},
+        ports={name: free_port() for name in PROCESSES},
         log_dir=tmp_path_factory.mktemp("logs"),
         env={
             "CT_TELEMETRY__EXPORTER": "console",

@@ -235,23 +235,26 @@ class FactsRepository:
             packed.getvalue(),
         )
 
-    async def take_queued(self, max_rows: int) -> list[dict[str, np.ndarray]]:
+    async def take_queued(self, max_rows: int, wait: bool) -> list[dict[str, np.ndarray]]:
         """Remove and return about max_rows queued deltas (at least one batch's), batches of
         the same customers together, so that merging them leaves fewer rows to update.
-        Batches another transaction is taking are waited for, and skipped once it has taken
-        them: so when the queue is found empty, all it held is in the totals."""
-        queued = await self.conn.fetch(
-            "SELECT id, rows FROM profile.pending_totals ORDER BY first_customer, id"
-            " LIMIT 1000 FOR UPDATE"
+        Batches another transaction is taking are skipped, or with `wait` waited for (and
+        then skipped, being gone): a waiting take that finds nothing proves that everything
+        queued before it is in the totals."""
+        sizes = await self.conn.fetch(
+            "SELECT rows FROM profile.pending_totals ORDER BY first_customer, id LIMIT 1000"
         )
-        ids, total = [], 0
-        for row in queued:
-            if ids and total + row["rows"] > max_rows:
+        count, total = 0, 0
+        for row in sizes:
+            if count and total + row["rows"] > max_rows:
                 break
-            ids.append(row["id"])
-            total += row["rows"]
+            count, total = count + 1, total + row["rows"]
         blobs = await self.conn.fetch(
-            "DELETE FROM profile.pending_totals WHERE id = ANY($1::int8[]) RETURNING deltas", ids
+            f"""DELETE FROM profile.pending_totals WHERE id IN (
+                  SELECT id FROM profile.pending_totals ORDER BY first_customer, id
+                  LIMIT $1 FOR UPDATE{"" if wait else " SKIP LOCKED"})
+                RETURNING deltas""",
+            max(count, 1),
         )
         loaded = [np.load(io.BytesIO(b["deltas"]), allow_pickle=False) for b in blobs]
         return [{c: rows[c] for c in rows.dtype.names} for rows in loaded]

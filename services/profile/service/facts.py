@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+from asyncpg.exceptions import DeadlockDetectedError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from clienttier.profile.v1 import facts_pb2
@@ -94,9 +95,9 @@ async def ingest_batch(
                     await repo.queue_deltas(quarter_deltas(found))
                 await uow.commit()
                 return _result(batch, rejections, unknown, 0, customer_ids)
-    async for attempt in AsyncRetrying(
-        retry=retry_if_exception_type(ConcurrentDayInsert), stop=stop_after_attempt(5), reraise=True
-    ):
+    # A race over a new day, or a deadlock with the roll-up over totals rows: run again.
+    retry_on = retry_if_exception_type((ConcurrentDayInsert, DeadlockDetectedError))
+    async for attempt in AsyncRetrying(retry=retry_on, stop=stop_after_attempt(5), reraise=True):
         with attempt:
             async with uow:
                 stored = await FactsRepository(await uow.raw_connection()).store(batch)

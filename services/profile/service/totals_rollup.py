@@ -16,7 +16,9 @@ import logging
 import uuid
 
 import numpy as np
+from asyncpg.exceptions import DeadlockDetectedError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tenacity import retry, retry_if_exception_type, stop_after_attempt
 
 from clienttier.profile.v1 import facts_pb2
 from services.profile.adapters.facts_repository import FactsRepository
@@ -55,16 +57,29 @@ class TotalsRollup:
     async def fold_all(self) -> int:
         """Fold every delta queued before this call; the number of deltas folded."""
         async with self._folding:
-            folded = 0
-            while taken := await self._fold_once():
-                folded += taken
-            return folded
+            # Side by side, on separate connections: each Postgres backend uses a core.
+            taken = await asyncio.gather(*(self._fold_until_empty(False) for _ in range(2)))
+            # Then wait out batches another process was folding, so they are in too.
+            return sum(taken) + await self._fold_until_empty(True)
 
-    async def _fold_once(self) -> int:
+    async def _fold_until_empty(self, wait: bool) -> int:
+        folded = 0
+        while taken := await self._fold_once(wait):
+            folded += taken
+        return folded
+
+    @retry(
+        retry=retry_if_exception_type(DeadlockDetectedError),
+        stop=stop_after_attempt(5),
+        reraise=True,
+    )
+    async def _fold_once(self, wait: bool) -> int:
+        """One transaction. Totals rows are written in key order, but a direct write may
+        hold rows in another order: Postgres then breaks the deadlock and this runs again."""
         uow = ProfileUnitOfWork(self.engine)
         async with uow:
             repo = FactsRepository(await uow.raw_connection())
-            queued = await repo.take_queued(self.fold_rows)
+            queued = await repo.take_queued(self.fold_rows, wait)
             if not queued:
                 return 0
             deltas = merge({c: np.concatenate([q[c] for q in queued]) for c in queued[0]})
