@@ -1,6 +1,9 @@
 """Several processes of one service on one port (Mesh.copies, CT_SHARE_PORT): each serves,
 and callers' connections spread across them."""
 
+import time
+from pathlib import Path
+
 import grpc
 import pytest
 
@@ -10,6 +13,14 @@ from ops.launcher import Mesh
 from tests.e2e.conftest import free_port
 
 CONNECTIONS = 16  # all on one process by chance: 2 in 2**16
+
+
+def _wait_for_line(log: Path, needle: str, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while needle not in (log.read_text() if log.exists() else ""):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{log.name} never logged {needle}")
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -25,6 +36,9 @@ def two_profiles(admin_url, test_database, tmp_path):
     m.start("profile")
     try:
         m.wait_serving(timeout=60)
+        # wait_serving hears from whichever copy answers first; wait for each to say so.
+        for key in m.procs:
+            _wait_for_line(m.log_dir / f"{key}.log", '"serving": true')
         yield m
     finally:
         m.stop_all()
