@@ -134,17 +134,17 @@ FROM totals"""
 
 STORE_BATCH = _store_batch_sql()
 
-PENDING_COLUMNS = ["customer_id", "period", "days", *SUMS, "first_day", "last_day", *FIRST, *LAST]
+DELTA_COLUMNS = ["customer_id", "period", "days", *SUMS, "first_day", "last_day", *FIRST, *LAST]
 # Wire types of the merged deltas and of the days COPYed into daily_facts.
-_PENDING_TYPES = {"customer_id": "text", "period": "text", "days": "int4"}
-_PENDING_TYPES |= {"first_day": "date", "last_day": "date"}
+_DELTA_TYPES = {"customer_id": "text", "period": "text", "days": "int4"}
+_DELTA_TYPES |= {"first_day": "date", "last_day": "date"}
 _DAY_TYPES = {"trade_count": "int4", "average_holding_days": "int4"}
 
 
 def _fold_sql() -> str:
     return f"""
 WITH totals AS (
-  INSERT INTO profile.period_totals AS p ({", ".join(PENDING_COLUMNS)})
+  INSERT INTO profile.period_totals AS p ({", ".join(DELTA_COLUMNS)})
   SELECT * FROM pg_temp.folding ORDER BY customer_id, period
 {_merge_into_totals(wins_ties=False)}
   RETURNING p.*
@@ -156,7 +156,7 @@ GROUP BY chunk"""
 
 
 FOLDING_DDL = "CREATE TEMPORARY TABLE folding ({}) ON COMMIT DROP".format(
-    ", ".join(f"{c} {_PENDING_TYPES.get(c, 'int8')}" for c in PENDING_COLUMNS)
+    ", ".join(f"{c} {_DELTA_TYPES.get(c, 'int8')}" for c in DELTA_COLUMNS)
 )
 FOLD = _fold_sql()
 
@@ -209,13 +209,7 @@ class FactsRepository:
         columns += [(c, _DAY_TYPES.get(c, "int8"), batch.values[c]) for c in VALUE_COLUMNS]
         await self.conn.execute("SAVEPOINT new_days")
         try:
-            await self.conn.copy_to_table(
-                "daily_facts",
-                schema_name="profile",
-                columns=[name for name, _, _ in columns],
-                source=pgcopy.stream(pgcopy.encode_blocks(columns)),
-                format="binary",
-            )
+            await self._copy("profile", "daily_facts", columns)
         except asyncpg.UniqueViolationError:
             await self.conn.execute("ROLLBACK TO SAVEPOINT new_days")
             return False
@@ -265,15 +259,21 @@ class FactsRepository:
         """Add merged deltas to period_totals; yield the new totals chunk by chunk
         (PeriodTotalsColumns field -> list)."""
         await self.conn.execute(FOLDING_DDL)
-        columns = [(c, _PENDING_TYPES.get(c, "int8"), deltas[c]) for c in PENDING_COLUMNS]
+        columns = [(c, _DELTA_TYPES.get(c, "int8"), deltas[c]) for c in DELTA_COLUMNS]
+        await self._copy(None, "folding", columns)
+        async for arrays in self.conn.cursor(FOLD, chunk_rows, prefetch=1):
+            yield dict(zip(TOTALS_COLUMNS, arrays, strict=True))
+
+    async def _copy(
+        self, schema: str | None, table: str, columns: list[tuple[str, str, np.ndarray]]
+    ) -> None:
         await self.conn.copy_to_table(
-            "folding",
-            columns=PENDING_COLUMNS,
+            table,
+            schema_name=schema,
+            columns=[name for name, _, _ in columns],
             source=pgcopy.stream(pgcopy.encode_blocks(columns)),
             format="binary",
         )
-        async for arrays in self.conn.cursor(FOLD, chunk_rows, prefetch=1):
-            yield dict(zip(TOTALS_COLUMNS, arrays, strict=True))
 
     async def customer_exists(self, customer_id: str) -> bool:
         found = await self.conn.fetchval(

@@ -73,28 +73,8 @@ async def ingest_batch(
     batch, rejections = check_batch(customer_ids, days, values)
     if not len(batch):
         return BatchResult(0, 0, rejections)
-    if queue_totals:
-        async with uow:
-            conn = await uow.raw_connection()
-            # Not waiting for this commit to reach disk is safe: the stream replies only after
-            # the queued deltas are folded, and that later, synchronous commit flushes the log
-            # up to and past this one. A stream cut before its reply is re-sent by the client.
-            await conn.execute("SET LOCAL synchronous_commit = off")
-            repo = FactsRepository(conn)
-            ids = set(batch.customer_id.tolist())
-            unseen = known.unseen(ids) if known else list(ids)
-            missing = await repo.missing_customers(unseen) if unseen else set()
-            if known:
-                known.add(set(unseen) - missing)
-            unknown = [i for i, c in enumerate(batch.customer_id) if missing and c in missing]
-            exists = np.ones(len(batch), dtype=bool)
-            exists[unknown] = False
-            found = batch.keep(exists)
-            if not len(found) or await repo.insert_new_days(found):
-                if len(found):
-                    await repo.queue_deltas(quarter_deltas(found))
-                await uow.commit()
-                return _result(batch, rejections, unknown, 0, customer_ids)
+    if queue_totals and (unknown := await _queue_new_days(uow, batch, known)) is not None:
+        return _result(batch, rejections, unknown, 0, customer_ids)
     # A race over a new day, or a deadlock with the roll-up over totals rows: run again.
     retry_on = retry_if_exception_type((ConcurrentDayInsert, DeadlockDetectedError))
     async for attempt in AsyncRetrying(retry=retry_on, stop=stop_after_attempt(5), reraise=True):
@@ -112,6 +92,42 @@ async def ingest_batch(
                     )
                 await uow.commit()
     return _result(batch, rejections, stored.unknown_rows, stored.replaced, customer_ids)
+
+
+async def _queue_new_days(
+    uow: ProfileUnitOfWork, batch: FactsBatch, known: KnownCustomers | None
+) -> list[int] | None:
+    """The bulk path: COPY the batch's days and queue their quarter deltas, in one commit.
+    The positions of rows whose customer does not exist; None, with nothing written, when
+    one of the days is stored already."""
+    async with uow:
+        conn = await uow.raw_connection()
+        # Not waiting for this commit to reach disk is safe: the stream replies only after the
+        # queued deltas are folded, and that later, synchronous commit flushes the log up to
+        # and past this one. A stream cut before its reply is re-sent by the client.
+        await conn.execute("SET LOCAL synchronous_commit = off")
+        repo = FactsRepository(conn)
+        unknown = await _unknown_rows(repo, batch, known)
+        exists = np.ones(len(batch), dtype=bool)
+        exists[unknown] = False
+        found = batch.keep(exists)
+        if len(found):
+            if not await repo.insert_new_days(found):
+                return None
+            await repo.queue_deltas(quarter_deltas(found))
+        await uow.commit()
+    return unknown
+
+
+async def _unknown_rows(
+    repo: FactsRepository, batch: FactsBatch, known: KnownCustomers | None
+) -> list[int]:
+    ids = set(batch.customer_id.tolist())
+    unseen = known.unseen(ids) if known else list(ids)
+    missing = await repo.missing_customers(unseen)
+    if known:
+        known.add(set(unseen) - missing)
+    return [i for i, c in enumerate(batch.customer_id) if c in missing] if missing else []
 
 
 def _result(
