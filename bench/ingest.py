@@ -13,6 +13,7 @@ one returns). The scratch database is dropped at the end."""
 
 import argparse
 import asyncio
+import collections
 import os
 import random
 import statistics
@@ -20,11 +21,13 @@ import sys
 import threading
 import time
 
+import grpc
+
 from clienttier.profile.v1 import profile_pb2, profile_pb2_grpc
 from mesh.channels import open_channel
 from ops.bootstrap_db import drop_database
 from ops.embedded_pg import database_url
-from ops.launcher import Mesh
+from ops.launcher import Mesh, free_port
 from ops.seed import peak_rss_mib, seed
 from services.profile.demo.generator import BrokerageSpec, customer_id_of
 
@@ -87,10 +90,15 @@ async def latency(
         for n, cid in enumerate(ids[:400]):  # warm the connections and the caches
             await stubs[n % channels].GetCustomer(profile_pb2.GetCustomerRequest(customer_id=cid))
         timings: list[float] = []
+        failures: collections.Counter[str] = collections.Counter()
 
         async def one(stub: profile_pb2_grpc.ProfileServiceStub, cid: str) -> None:
             started = time.perf_counter()
-            await stub.GetCustomer(profile_pb2.GetCustomerRequest(customer_id=cid))
+            try:
+                await stub.GetCustomer(profile_pb2.GetCustomerRequest(customer_id=cid))
+            except grpc.aio.AioRpcError as error:
+                failures[error.code().name] += 1
+                return
             timings.append(time.perf_counter() - started)
 
         tasks, start = [], time.perf_counter()
@@ -100,6 +108,8 @@ async def latency(
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(stubs[n % channels], random.choice(ids))))
         await asyncio.gather(*tasks)
+        if failures:
+            print(f"failed calls: {dict(failures)}")
         return timings
     finally:
         for channel in opened:
@@ -130,7 +140,7 @@ def main() -> None:
     mesh = Mesh(
         admin_url=admin,
         database=database,
-        ports={"profile": 51151},
+        ports={"profile": free_port()},
         env={"CT_LOG_LEVEL": "WARNING"},
         copies={"profile": args.server_processes},
     )

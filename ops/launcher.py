@@ -8,6 +8,7 @@ end-to-end tests use to start, stop and kill processes."""
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,6 +32,13 @@ PROCESSES = {
     "alerts": ("services.alerts", 50054),
     "gateway": ("gateway", 50050),
 }
+
+
+def free_port() -> int:
+    """A port nothing listens on now (for benches and tests that must not collide)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @dataclass

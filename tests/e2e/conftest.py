@@ -1,8 +1,6 @@
 """The five processes, started once for the session on free ports against the test database,
 with console tracing so tests can follow a trace across processes."""
 
-import socket
-
 import grpc
 import pytest
 
@@ -11,13 +9,7 @@ from clienttier.gateway.v1 import gateway_pb2_grpc
 from clienttier.grading.v1 import grading_pb2_grpc
 from clienttier.profile.v1 import facts_pb2_grpc, profile_pb2_grpc, risk_pb2_grpc
 from clienttier.recommend.v1 import recommend_pb2_grpc
-from ops.launcher import PROCESSES, Mesh
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from ops.launcher import PROCESSES, Mesh, free_port
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,7 @@ import pytest
 
 from clienttier.profile.v1 import profile_pb2, profile_pb2_grpc
 from mesh.channels import open_channel
-from ops.launcher import Mesh
-from tests.e2e.conftest import free_port
+from ops.launcher import Mesh, free_port
 
 CONNECTIONS = 16  # all on one process by chance: 2 in 2**16
 
