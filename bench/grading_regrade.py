@@ -26,11 +26,11 @@ import numpy as np
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent)]
 
+from mesh import pgcopy  # noqa: E402
 from mesh.migrations import upgrade  # noqa: E402
 from ops.bootstrap_db import bootstrap, drop_database  # noqa: E402
 from ops.dsn import admin_url, service_url  # noqa: E402
 from ops.embedded_pg import database_url  # noqa: E402
-from services.grading.adapters import pgcopy  # noqa: E402
 
 DATABASE = "ct_bench_grading"
 COLUMNS = [

@@ -12,15 +12,22 @@ from mesh.db import create_engine
 from mesh.migrations import database_ready
 from mesh.outbox import OutboxFeed
 from mesh.server import Runtime, ServiceApp, run
+from services.grading.adapters.profile_stream import MergedStream
 from services.grading.adapters.tables import SCHEMA, event_cursors, outbox
 from services.grading.entrypoints.grpc_server import SERVICE_NAME, GradingServicer
+from services.grading.service.fact_queue import FactQueue
 from services.grading.service.follow_profile import apply_profile_events
 from services.grading.service.library import RuleLibrary
 from services.grading.service.runs import RunManager
 from services.grading.service.scheduler import schedule_forever
 
 DEFAULT_PORT = 50052
-PROFILE_BATCH = 10
+# Events per read of profile's outbox. Profile holds a read whole in memory (500 bulk fact
+# events ~ 85 MB) and sends it in responses of at most 1 MB.
+PROFILE_BATCH = 500
+# Events applied in one transaction at most, when that many have arrived (MergedStream):
+# enough for a bulk import's customer records to be graded thousands at a time.
+MERGED_EVENTS = 5_000
 
 
 async def build(runtime: Runtime) -> ServiceApp:
@@ -29,14 +36,16 @@ async def build(runtime: Runtime) -> ServiceApp:
     feed = OutboxFeed(engine, outbox)
     library = RuleLibrary(engine)
     runs = RunManager(engine, library)
+    queued_facts = FactQueue(engine, library)
     profile_channel = open_channel(settings.peers.profile, settings.call_timeout_seconds)
     profile = profile_pb2_grpc.ProfileServiceStub(profile_channel)
     consumer = EventConsumer(
         source="profile",
-        # Fact batches are large events (columns for thousands of customers): a few per
-        # response keeps each response under gRPC's 4 MB receive limit.
-        subscribe=lambda after: profile.SubscribeEvents(
-            profile_pb2.SubscribeEventsRequest(after_position=after, max_batch=PROFILE_BATCH)
+        subscribe=lambda after: MergedStream(
+            profile.SubscribeEvents(
+                profile_pb2.SubscribeEventsRequest(after_position=after, max_batch=PROFILE_BATCH)
+            ),
+            MERGED_EVENTS,
         ),
         apply=lambda conn, events: apply_profile_events(conn, events, library),
         engine=engine,
@@ -64,7 +73,7 @@ async def build(runtime: Runtime) -> ServiceApp:
     return ServiceApp(
         register=register,
         ready=lambda: database_ready(engine, "grading", SCHEMA),
-        background=[lambda: run_forever(consumer), scheduled_runs],
+        background=[lambda: run_forever(consumer), queued_facts.run, scheduled_runs],
         on_start=feed.start,
         on_stop=stop,
     )

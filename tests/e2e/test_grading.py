@@ -11,8 +11,9 @@ import grpc
 import pytest
 
 from clienttier.grading.v1 import grading_pb2
-from clienttier.profile.v1 import facts_pb2, profile_pb2
+from clienttier.profile.v1 import facts_pb2, onboarding_pb2, onboarding_pb2_grpc, profile_pb2
 from services.grading.domain.rules import read_rules_json
+from services.grading.service.follow_profile import QUEUE_ROWS
 from tests.conftest import new_id
 from tests.e2e.helpers import YUAN, eventually, facts, retail_customer
 
@@ -272,3 +273,42 @@ async def test_a_columnar_ingest_grades_every_customer_in_it(stubs):
     # confirm it without a new history entry.
     assert g.as_of_date in days
     assert g.stars in range(1, 6)
+
+
+async def test_a_bulk_ingest_is_queued_and_graded_with_a_new_day_recorded_behind_it(stubs):
+    # More customers than grading applies inline (follow_profile.QUEUE_ROWS): their totals
+    # reach grading as bulk and are applied behind the stream; the probe's day after them
+    # is applied at once, and both end up graded.
+    branch = new_id("BR")
+    bulk = [retail_customer(branch_id=branch) for _ in range(QUEUE_ROWS + 100)]
+    onboarding = onboarding_pb2_grpc.CustomerImportServiceStub(stubs.channels["profile"])
+
+    async def customers():
+        yield onboarding_pb2.ImportCustomersRequest(customers=bulk)
+
+    assert (await onboarding.ImportCustomers(customers())).created == len(bulk)
+    probe = await create(stubs, branch)
+    day = "2026-06-01"
+    rows = facts_pb2.DailyFactsColumns(
+        customer_id=[c.customer_id for c in bulk], day=[day] * len(bulk)
+    )
+    for name in facts_pb2.DailyFactsColumns.DESCRIPTOR.fields_by_name:
+        if name in ("total_assets_fen", "cash_fen"):
+            getattr(rows, name).extend([300_000 * YUAN] * len(bulk))
+        elif name not in ("customer_id", "day"):
+            getattr(rows, name).extend([0] * len(bulk))
+
+    async def requests():
+        yield facts_pb2.IngestDailyFactsRequest(rows=rows)
+
+    assert (await stubs.facts.IngestDailyFacts(requests())).accepted_rows == len(bulk)
+    await stubs.facts.RecordDailyFacts(facts(probe, day, 6_000_000))
+    await settled(stubs, probe, day, lambda g: g.tier == grading_pb2.TIER_VIP)
+
+    async def tiers() -> dict[str, int]:
+        report = await stubs.grading.GetDistribution(
+            grading_pb2.GetDistributionRequest(branch_id=branch)
+        )
+        return {c.key: c.count for c in report.total.tiers}
+
+    await eventually(tiers, lambda t: t == {"POTENTIAL": len(bulk), "VIP": 1})

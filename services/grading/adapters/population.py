@@ -90,12 +90,12 @@ class Population:
 
 
 async def _copy_blocks(
-    conn: asyncpg.Connection, sql: str, args: Sequence[object], wire: Sequence[tuple[str, str]]
+    conn: asyncpg.Connection, sql: str, wire: Sequence[tuple[str, str]]
 ) -> list[np.ndarray]:
     """A binary COPY of fixed-width NOT NULL columns, as structured blocks."""
     blocks: list[np.ndarray] = []
     sink = pgcopy.RowSink(wire, blocks.append)
-    await conn.copy_from_query(sql, *args, output=sink, format="binary")
+    await conn.copy_from_query(sql, output=sink, format="binary")
     sink.finish()
     return blocks
 
@@ -123,22 +123,29 @@ def _place_blocks(
         start = end
 
 
-async def copy_lines(conn: asyncpg.Connection, sql: str, *args: object) -> list[str]:
+async def copy_lines(conn: asyncpg.Connection, sql: str) -> list[str]:
     """A one-column query's values (ids, dates: nothing COPY text would escape)."""
     chunks: list[bytes] = []
 
     async def sink(chunk: bytes) -> None:
         chunks.append(chunk)
 
-    await conn.copy_from_query(sql, *args, output=sink, format="text")
+    await conn.copy_from_query(sql, output=sink, format="text")
     data = b"".join(chunks).decode()
     return data.split("\n")[:-1] if data else []
 
 
-def _where(customer_nos: Sequence[int] | None, first_param: int, prefix: str = "WHERE") -> str:
+def _numbers(customer_nos: Sequence[int]) -> str:
+    """customer_no values as an SQL array literal. The COPYs here take no bind parameters:
+    asyncpg would spend a round trip having the server quote them, and a grading from
+    profile's events is mostly round trips. Integers need no quoting."""
+    return "'{" + ",".join(str(int(n)) for n in customer_nos) + "}'::bigint[]"
+
+
+def _where(customer_nos: Sequence[int] | None, prefix: str = "WHERE") -> str:
     if customer_nos is None:
         return ""
-    return f"{prefix} customer_no = ANY(${first_param}::bigint[])"
+    return f"{prefix} customer_no = ANY({_numbers(customer_nos)})"
 
 
 def _place(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,9 +159,16 @@ def _place(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 async def read_customers(
     conn: asyncpg.Connection, customer_ids: Sequence[str] | None
 ) -> tuple[CustomerColumns, np.ndarray]:
-    args = () if customer_ids is None else (list(customer_ids),)
-    where = "" if customer_ids is None else "WHERE customer_id = ANY($1::text[])"
-    chunks = await _copy_blocks(conn, _CUSTOMER_SQL.format(where=where), args, _CUSTOMER_COLUMNS)
+    if customer_ids is None:
+        where = ""
+    else:
+        numbers = await conn.fetchval(
+            "SELECT array_agg(customer_no) FROM grading.customers "
+            "WHERE customer_id = ANY($1::text[])",
+            list(customer_ids),
+        )
+        where = _where(numbers or [])
+    chunks = await _copy_blocks(conn, _CUSTOMER_SQL.format(where=where), _CUSTOMER_COLUMNS)
     rows = np.concatenate(chunks) if chunks else np.zeros(0, pgcopy.row_dtype(_CUSTOMER_COLUMNS))
     cols = {
         name: to_dates(rows[name])
@@ -163,7 +177,7 @@ async def read_customers(
         for name, t in _CUSTOMER_COLUMNS
     }
     ids = await copy_lines(
-        conn, f"SELECT customer_id FROM grading.customers {where} ORDER BY customer_no", *args
+        conn, f"SELECT customer_id FROM grading.customers {where} ORDER BY customer_no"
     )
     customer_ids = np.array(ids) if ids else np.zeros(0, dtype="U1")
     customers = CustomerColumns(
@@ -182,27 +196,20 @@ async def read_customers(
 
 def _period_query(
     period: int, wanted: Sequence[str], customer_nos: Sequence[int] | None
-) -> tuple[str, tuple[object, ...], list[tuple[str, str]]]:
+) -> tuple[str, list[tuple[str, str]]]:
     wire = [("customer_no", "int8")] + [
         (name, "date" if name.endswith("_day") else "int8") for name in wanted
     ]
     select = ", ".join(["customer_no"] + [_PERIOD_SOURCE[name] for name in wanted])
-    args: tuple[object, ...] = (period,)
-    where = "WHERE period = $1"
-    if customer_nos is not None:
-        args += (list(customer_nos),)
-        where += " " + _where(customer_nos, 2, "AND")
-    return f"SELECT {select} FROM grading.period_totals {where}", args, wire
+    where = f"WHERE period = {int(period)} {_where(customer_nos, 'AND')}"
+    return f"SELECT {select} FROM grading.period_totals {where}", wire
 
 
-def _grades_query(
-    customer_nos: Sequence[int] | None,
-) -> tuple[str, tuple[object, ...], list[tuple[str, str]]]:
+def _grades_query(customer_nos: Sequence[int] | None) -> tuple[str, list[tuple[str, str]]]:
     names = ", ".join(
         f"COALESCE({n}, '-infinity')" if t == "date" else n for n, t in _GRADE_COLUMNS
     )
-    args = () if customer_nos is None else (list(customer_nos),)
-    return f"SELECT {names} FROM grading.grades {_where(customer_nos, 1)}", args, _GRADE_COLUMNS
+    return f"SELECT {names} FROM grading.grades {_where(customer_nos)}", _GRADE_COLUMNS
 
 
 async def read_population(
@@ -238,12 +245,12 @@ async def read_population(
         finally:
             free.put_nowait(conn)
 
-    def copy_job(sql: str, args: tuple[object, ...], wire: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
-        return lambda conn: _copy_blocks(conn, sql, args, wire)
+    def copy_job(sql: str, wire: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+        return lambda conn: _copy_blocks(conn, sql, wire)
 
     jobs = [copy_job(*q) for q in queries]
     # Largest first (by columns), so the connections finish at about the same time.
-    order = sorted(range(len(jobs)), key=lambda i: -len(queries[i][2]))
+    order = sorted(range(len(jobs)), key=lambda i: -len(queries[i][1]))
     if customer_ids is None:
         jobs.append(lambda conn: read_customers(conn, None))
         order.insert(2, len(jobs) - 1)
@@ -257,7 +264,7 @@ async def read_population(
         customers, keys = results[-1]  # type: ignore[misc]
     n = len(keys)
     placed: list[PeriodColumns] = []
-    for (_code, wanted), (_, _, wire), blocks in zip(periods, queries, results, strict=False):
+    for (_code, wanted), (_, wire), blocks in zip(periods, queries, results, strict=False):
         columns = PeriodColumns.empty(n, wanted)
         _place_blocks(blocks, wire, keys, {name: getattr(columns, name) for name in wanted})  # type: ignore[arg-type]
         placed.append(columns)

@@ -8,6 +8,7 @@ quarters, refreshed for the (customer, year) pairs a batch touched.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 from asyncpg import Connection
@@ -60,7 +61,9 @@ _UPSERT_QUARTERS = f"""
         {", ".join(f"{c} = excluded.{c}" for c in _ALL)}
     WHERE excluded.customer_version > grading.period_totals.customer_version"""
 
-# A year = the sum of its quarters; first/last figures from the earliest/latest quarter.
+# A year = the sum of its quarters; first/last figures from the earliest/latest quarter. Each
+# (customer, year) reads its four quarter rows by primary key (period, customer_no): a range
+# over period would cover every customer's quarters of that year.
 _REFRESH_YEARS = f"""
     INSERT INTO grading.period_totals (period, customer_no, {", ".join(_ALL)})
     SELECT t.year * 10, q.customer_no, max(q.customer_version),
@@ -78,38 +81,59 @@ _REFRESH_YEARS = f"""
           FROM unnest($1::text[], $2::int[]) AS u(customer_id, year)
           JOIN grading.customers c USING (customer_id)) t
     JOIN grading.period_totals q
-      ON q.customer_no = t.customer_no AND q.period BETWEEN t.year * 10 + 1 AND t.year * 10 + 4
+      ON q.customer_no = t.customer_no
+     AND q.period = ANY (ARRAY[t.year * 10 + 1, t.year * 10 + 2, t.year * 10 + 3, t.year * 10 + 4])
     GROUP BY t.year, q.customer_no
     ON CONFLICT (period, customer_no) DO UPDATE SET
         {", ".join(f"{c} = excluded.{c}" for c in _ALL)}"""
 
 
-async def ensure_customers(conn: Connection, customer_ids: Sequence[str]) -> None:
-    """Customers seen in facts before their record arrived get a row to hang totals on."""
+async def lock_customers(conn: Connection, customer_ids: Sequence[str]) -> None:
+    """Lock the customers' rows for the caller's transaction, first creating those not known
+    yet (facts or an assessment can arrive before the customer's record). Concurrent applies
+    touching the same customers take turns; both steps go in customer id order, so two of
+    them can never wait for each other."""
     await conn.execute(
-        "INSERT INTO grading.customers (customer_id) SELECT DISTINCT unnest($1::text[]) "
-        "ON CONFLICT (customer_id) DO NOTHING",
+        "INSERT INTO grading.customers (customer_id) "
+        "SELECT DISTINCT unnest($1::text[]) ORDER BY 1 ON CONFLICT (customer_id) DO NOTHING",
+        customer_ids,
+    )
+    await conn.execute(
+        "SELECT FROM grading.customers WHERE customer_id = ANY($1::text[]) "
+        "ORDER BY customer_id FOR UPDATE",
         customer_ids,
     )
 
 
 async def store_period_totals(
-    conn: Connection, totals: facts_pb2.PeriodTotalsColumns
+    conn: Connection, batches: Sequence[facts_pb2.PeriodTotalsColumns]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Apply one batch's quarter totals (newest version wins) and refresh the years they
-    belong to. Returns the customer ids and each one's latest day with facts (numpy)."""
-    ids = np.array(list(totals.customer_id), dtype=object)
+    """Apply some batches' quarter totals together (newest version wins, so their order does
+    not matter) and refresh the years they belong to: two statements however many batches.
+    The caller has locked the customers (lock_customers). Returns the customer ids and each
+    row's latest day with facts (numpy)."""
+    columns = {name: _joined(batches, name) for name in ("customer_id", "period", *_ALL)}
+    ids = np.array(columns["customer_id"], dtype=object)
     if not len(ids):
         return ids, np.zeros(0, "datetime64[D]")
-    await ensure_customers(conn, totals.customer_id)
-    codes = period_codes(np.array(list(totals.period), dtype="S6"))
+    codes = period_codes(np.array(columns["period"], dtype="S6"))
     if (codes % 10 == 0).any():
         raise ValueError("profile sends quarter totals; a year period arrived")
-    columns = [getattr(totals, name) for name in _ALL]
-    await conn.execute(_UPSERT_QUARTERS, totals.customer_id, codes.tolist(), *columns)
-    await conn.execute(_REFRESH_YEARS, totals.customer_id, (codes // 10).tolist())
-    days = np.array(list(totals.last_day), dtype="datetime64[D]")
+    await conn.execute(
+        _UPSERT_QUARTERS,
+        columns["customer_id"],
+        codes.tolist(),
+        *(columns[name] for name in _ALL),
+    )
+    await conn.execute(_REFRESH_YEARS, columns["customer_id"], (codes // 10).tolist())
+    days = np.array(columns["last_day"], dtype="datetime64[D]")
     return ids, days
+
+
+def _joined(batches: Sequence[facts_pb2.PeriodTotalsColumns], name: str) -> list:
+    if len(batches) == 1:
+        return list(getattr(batches[0], name))
+    return list(chain.from_iterable(getattr(b, name) for b in batches))
 
 
 def _margin_account(customer: profile_pb2.Customer) -> bool:
@@ -148,10 +172,9 @@ async def store_customers(
 async def store_assessments(
     conn: Connection, recorded: Sequence[risk_pb2.AssessmentRecorded]
 ) -> list[str]:
-    """The latest assessment per customer (stream order) becomes the risk class. Returns
-    the customer ids."""
+    """The latest assessment per customer (stream order) becomes the risk class (the caller
+    has locked the customers). Returns the customer ids."""
     a = [r.assessment for r in recorded]
-    await ensure_customers(conn, [x.customer_id for x in a])
     await conn.execute(
         """
         UPDATE grading.customers c SET

@@ -142,6 +142,18 @@ async def latest_star_lines(conn: AsyncConnection) -> tuple[int, tuple[int, ...]
     return (0, ()) if row is None else (row.id, tuple(row.star_cuts))
 
 
+# Runs hold the grading lock alone; event applies share it (and lock their customers' rows).
+_GRADING_LOCK = "hashtext('grading.grades')"
+
+
 async def lock_grades(conn: AsyncConnection) -> None:
-    """Runs and event applies change grades one at a time (held until commit)."""
-    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('grading.grades'))"))
+    """A run changes everyone's grade: it waits for the event applies in progress and keeps
+    new ones out until it commits (held until commit)."""
+    await conn.execute(text(f"SELECT pg_advisory_xact_lock({_GRADING_LOCK})"))
+
+
+async def share_grades(conn: AsyncConnection) -> None:
+    """An event apply changes only its own customers' grades: applies share the lock with
+    each other (each locks its customers' rows, profile_state.lock_customers) and wait only
+    for runs (held until commit)."""
+    await conn.execute(text(f"SELECT pg_advisory_xact_lock_shared({_GRADING_LOCK})"))

@@ -145,10 +145,12 @@ async def store(
     *,
     run_id: int,
     replace_all: bool = False,
+    columnar: bool | None = None,
     lap: Callable[[str], None] = lambda _phase: None,
 ) -> dict[str, int]:
     """History rows, current state and events for what the pass changed (`lap` is told as
-    each part is done, for timings)."""
+    each part is done, for timings). `columnar` chooses GradesChanged over GradeChanged with
+    reasons; by default runs and passes changing many grades are columnar."""
     g = done.graded
     history = done.rows(g.history)
     await grade_store.write_history(
@@ -167,15 +169,17 @@ async def store(
     )
     lap("state")
     changed = done.rows(g.changed)
-    events = _events(done, changed, run_id)
+    if columnar is None:
+        columnar = bool(run_id) or len(changed) > PER_CUSTOMER_EVENTS
+    events = _events(done, changed, run_id, columnar)
     await append(sa_conn, outbox, events)
     lap("events")
     return {"history_rows": len(history), "state_rows": len(state), "events": len(events)}
 
 
-def _events(done: Pass, changed: np.ndarray, run_id: int) -> list[OutgoingEvent]:
+def _events(done: Pass, changed: np.ndarray, run_id: int, columnar: bool) -> list[OutgoingEvent]:
     ids = done.population.customers.customer_id
-    if run_id or len(changed) > PER_CUSTOMER_EVENTS:
+    if columnar:
         kind = grading_pb2.RunKind.Value(f"RUN_KIND_{done.kind.value}") if run_id else 0
         return [
             OutgoingEvent(aggregate, message)
