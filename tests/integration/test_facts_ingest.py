@@ -18,6 +18,12 @@ from tests.conftest import new_id
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(scope="module")
+def engines(private_engines):
+    """Queued deltas must be folded by these tests alone, not by the end-to-end mesh."""
+    return private_engines
+
+
 async def _customers(engines, n: int) -> list[str]:
     ids = [new_id("F") for _ in range(n)]
     async with engines["admin"].begin() as conn:
