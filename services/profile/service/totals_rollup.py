@@ -74,8 +74,8 @@ class TotalsRollup:
         reraise=True,
     )
     async def _fold_once(self, wait: bool) -> int:
-        """One transaction. Totals rows are written in key order, but a direct write may
-        hold rows in another order: Postgres then breaks the deadlock and this runs again."""
+        """One transaction. Both writers of totals take their rows in key order; should
+        Postgres still break a deadlock with another writer, this runs again."""
         uow = ProfileUnitOfWork(self.engine)
         async with uow:
             repo = FactsRepository(await uow.raw_connection())
