@@ -34,25 +34,9 @@ from services.profile.demo.generator import (
     day_facts,
     trading_days,
 )
+from services.profile.domain.facts import VALUE_COLUMNS
 
 # generator column -> DailyFactsColumns field
-FACT_COLUMNS = {
-    "total_assets_fen": "total_assets_fen",
-    "cash_fen": "cash_fen",
-    "securities_fen": "securities_fen",
-    "equity_fund_fen": "equity_fund_fen",
-    "fixed_income_fen": "fixed_income_fen",
-    "reits_trust_fen": "reits_trust_fen",
-    "margin_debt_fen": "margin_debt_fen",
-    "collateral_fen": "collateral_fen",
-    "net_commission_fen": "net_commission_fen",
-    "trade_count": "trade_count",
-    "avg_holding_days": "average_holding_days",
-    "fund_inflow_fen": "fund_inflow_fen",
-    "fund_outflow_fen": "fund_outflow_fen",
-}
-
-
 QUESTIONNAIRE = "csrc-c5-2024"
 
 
@@ -114,8 +98,8 @@ def fact_batches(
             columns = facts_pb2.DailyFactsColumns(
                 customer_id=ids[rows].tolist(), day=[iso] * len(picked)
             )
-            for source, target in FACT_COLUMNS.items():
-                getattr(columns, target).extend(getattr(facts, source)[picked].tolist())
+            for name in VALUE_COLUMNS:
+                getattr(columns, name).extend(getattr(facts, name)[picked].tolist())
             yield facts_pb2.IngestDailyFactsRequest(rows=columns)
             progress.update(len(picked))
 

@@ -14,6 +14,7 @@ from clienttier.grading.v1 import grading_pb2
 from clienttier.profile.v1 import facts_pb2, onboarding_pb2, onboarding_pb2_grpc, profile_pb2
 from services.grading.domain.rules import read_rules_json
 from services.grading.service.follow_profile import QUEUE_ROWS
+from services.profile.domain.facts import VALUE_COLUMNS
 from tests.conftest import new_id
 from tests.e2e.helpers import YUAN, eventually, facts, retail_customer
 
@@ -234,22 +235,10 @@ async def test_a_columnar_ingest_grades_every_customer_in_it(stubs):
             assets = (i + 1) * 150_000 * YUAN  # 150,000 .. 6,000,000 CNY
             rows.customer_id.append(cid)
             rows.day.append(day)
-            rows.total_assets_fen.append(assets)
-            rows.cash_fen.append(assets)
-            for name in (
-                "securities_fen",
-                "equity_fund_fen",
-                "fixed_income_fen",
-                "reits_trust_fen",
-                "margin_debt_fen",
-                "collateral_fen",
-                "net_commission_fen",
-                "fund_inflow_fen",
-                "fund_outflow_fen",
-            ):
-                getattr(rows, name).append(0)
-            rows.trade_count.append(1)
-            rows.average_holding_days.append(30)
+            given = {"total_assets_fen": assets, "cash_fen": assets}
+            given |= {"trade_count": 1, "average_holding_days": 30}
+            for name in VALUE_COLUMNS:
+                getattr(rows, name).append(given.get(name, 0))
         return facts_pb2.IngestDailyFactsRequest(rows=rows)
 
     async def requests():

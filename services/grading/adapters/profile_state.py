@@ -16,28 +16,11 @@ from asyncpg import Connection
 from clienttier.profile.v1 import facts_pb2, profile_pb2, risk_pb2
 from services.grading.domain.periods import period_codes
 
-_SUMS = (
-    "days",
-    "total_assets_fen_sum",
-    "cash_fen_sum",
-    "securities_fen_sum",
-    "equity_fund_fen_sum",
-    "fixed_income_fen_sum",
-    "reits_trust_fen_sum",
-    "margin_debt_fen_sum",
-    "collateral_fen_sum",
-    "net_commission_fen",
-    "trade_count",
-    "holding_days_sum",
-    "fund_inflow_fen",
-    "fund_outflow_fen",
-)
-_LASTS = (
-    "first_total_assets_fen",
-    "last_total_assets_fen",
-    "last_margin_debt_fen",
-    "last_collateral_fen",
-)
+# The columns of profile's PeriodTotalsColumns, from the contract itself, in its order: the
+# day count and sums, then the two days, then the figures of those days.
+_FIELDS = [f.name for f in facts_pb2.PeriodTotalsColumns.DESCRIPTOR.fields]
+_SUMS = tuple(_FIELDS[_FIELDS.index("days") : _FIELDS.index("first_day")])
+_LASTS = tuple(_FIELDS[_FIELDS.index("last_day") + 1 :])
 _ALL = ("customer_version", *_SUMS, "first_day", "last_day", *_LASTS)
 
 _UPSERT_QUARTERS = f"""

@@ -224,7 +224,7 @@ class FactsRepository:
         np.save(packed, rows)  # a header and the raw rows; np.load reads it without pickle
         await self.conn.execute(
             "INSERT INTO profile.pending_totals (first_customer, rows, deltas) VALUES ($1, $2, $3)",
-            min(deltas["customer_id"]).decode(),
+            deltas["customer_id"][0].decode(),  # merged deltas are sorted by customer
             len(rows),
             packed.getvalue(),
         )

@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from services.profile.demo import _ids, _tables
+from services.profile.domain.facts import VALUE_COLUMNS
 
 # ------------------------------------------------------------------------------ vocabulary
 
@@ -198,24 +199,9 @@ class DayFacts:
     fund_inflow_fen: np.ndarray
     fund_outflow_fen: np.ndarray
     trade_count: np.ndarray  # int32
-    avg_holding_days: np.ndarray  # int32
+    average_holding_days: np.ndarray  # int32
 
-    ARRAYS: ClassVar[tuple[str, ...]] = (
-        "customer_index",
-        "total_assets_fen",
-        "cash_fen",
-        "securities_fen",
-        "equity_fund_fen",
-        "fixed_income_fen",
-        "reits_trust_fen",
-        "margin_debt_fen",
-        "collateral_fen",
-        "net_commission_fen",
-        "fund_inflow_fen",
-        "fund_outflow_fen",
-        "trade_count",
-        "avg_holding_days",
-    )
+    ARRAYS: ClassVar[tuple[str, ...]] = ("customer_index", *VALUE_COLUMNS)
 
     def __len__(self) -> int:
         return len(self.customer_index)

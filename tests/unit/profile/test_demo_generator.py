@@ -15,21 +15,10 @@ from hypothesis import strategies as st
 
 from services.profile.demo import generator as g
 from services.profile.demo._ids import is_valid_prc_id, is_valid_uscc
+from services.profile.domain.facts import ASSET_PARTS, VALUE_COLUMNS
 
-MONEY = (
-    "total_assets_fen",
-    "cash_fen",
-    "securities_fen",
-    "equity_fund_fen",
-    "fixed_income_fen",
-    "reits_trust_fen",
-    "margin_debt_fen",
-    "collateral_fen",
-    "net_commission_fen",
-    "fund_inflow_fen",
-    "fund_outflow_fen",
-)
-PARTS = ("cash_fen", "securities_fen", "equity_fund_fen", "fixed_income_fen", "reits_trust_fen")
+MONEY = tuple(c for c in VALUE_COLUMNS if c.endswith("_fen"))
+PARTS = ASSET_PARTS
 
 
 # ----------------------------------------------------------- independent reference checks
@@ -238,8 +227,8 @@ def check_money(f: g.DayFacts) -> None:
         assert arr.dtype == np.int64, name
         assert (arr >= 0).all(), name
     assert f.customer_index.dtype == np.int32 and f.trade_count.dtype == np.int32
-    assert f.avg_holding_days.dtype == np.int32
-    assert (f.trade_count >= 0).all() and (f.avg_holding_days >= 1).all()
+    assert f.average_holding_days.dtype == np.int32
+    assert (f.trade_count >= 0).all() and (f.average_holding_days >= 1).all()
     np.testing.assert_array_equal(f.total_assets_fen, sum(getattr(f, p) for p in PARTS))
     assert (f.collateral_fen <= f.securities_fen).all()
     assert (f.net_commission_fen[f.trade_count == 0] == 0).all()
