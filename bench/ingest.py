@@ -7,9 +7,10 @@ Starts a real profile process on a scratch database (the embedded Postgres unles
 DATABASE_URL is set), seeds it with `clienttier seed`'s code path, and prints: customers/s,
 fact rows/s (until every stream has replied, i.e. with the quarter totals rolled up), the
 client's and the server's peak memory and their resident memory through the load, then
-GetCustomer latency percentiles
-at a fixed arrival rate (an open loop: calls are started on schedule, not after the previous
-one returns). The scratch database is dropped at the end."""
+GetCustomer latency percentiles at a fixed arrival rate (an open loop: calls are started on
+schedule, not after the previous one returns) and what a call costs in CPU: in the profile
+servers, in Postgres (every postgres process on the machine) and in this client. The scratch
+database is dropped at the end."""
 
 import argparse
 import asyncio
@@ -30,6 +31,8 @@ from ops.embedded_pg import database_url
 from ops.launcher import Mesh, free_port
 from ops.seed import peak_rss_mib, seed
 from services.profile.demo.generator import BrokerageSpec, customer_id_of
+
+WARM_UP_CALLS = 400
 
 
 def memory_mib(pid: int | str, field: str) -> float:
@@ -87,7 +90,7 @@ async def latency(
     stubs = [profile_pb2_grpc.ProfileServiceStub(c) for c in opened]
     try:
         ids = customer_id_of(list(range(customers)))
-        for n, cid in enumerate(ids[:400]):  # warm the connections and the caches
+        for n, cid in enumerate(ids[:WARM_UP_CALLS]):  # warm the connections and the caches
             await stubs[n % channels].GetCustomer(profile_pb2.GetCustomerRequest(customer_id=cid))
         timings: list[float] = []
         failures: collections.Counter[str] = collections.Counter()
@@ -114,6 +117,60 @@ async def latency(
     finally:
         for channel in opened:
             await channel.close()
+
+
+def cpu_seconds(pid: int | str) -> float:
+    """User and system CPU a process (all its threads) has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[str]:
+    """Postgres's processes on this machine (its backends name themselves "postgres: ...")."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                if cmdline.read().startswith(b"postgres:"):
+                    pids.append(pid)
+        except OSError:
+            pass
+    return pids
+
+
+class CpuMeter:
+    """CPU used by the profile servers, Postgres and this client between start and stop: what
+    a call costs each of them, which tells how close the machine is to full."""
+
+    def __init__(self, server_pids: list[int]) -> None:
+        self.groups: dict[str, list[int | str]] = {"profile": list(server_pids)}
+
+    def _read(self) -> dict[str, float]:
+        self.groups["Postgres"] = postgres_pids()  # backends come and go
+        used = {}
+        for name, pids in (*self.groups.items(), ("client", ["self"])):
+            total = 0.0
+            for pid in pids:
+                try:
+                    total += cpu_seconds(pid)
+                except OSError:
+                    pass  # ended meanwhile
+            used[name] = total
+        return used
+
+    def __enter__(self) -> "CpuMeter":
+        self._start = self._read()
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._started
+        end = self._read()
+        self.used = {name: end[name] - self._start.get(name, 0.0) for name in end}
+
+    def per_call(self, calls: int) -> str:
+        return ", ".join(f"{name} {used / calls * 1000:.2f} ms" for name, used in self.used.items())
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -180,21 +237,28 @@ def main() -> None:
         )
         print(f"resident memory while loading (customers, then facts):\n{trail.summary()}")
         if args.latency_seconds > 0:
-            timings = asyncio.run(
-                latency(
-                    mesh.address("profile"),
-                    args.customers,
-                    args.rate,
-                    args.latency_seconds,
-                    args.channels,
+            servers = [proc.pid for proc in mesh.procs.values()]
+            with CpuMeter(servers) as cpu:
+                timings = asyncio.run(
+                    latency(
+                        mesh.address("profile"),
+                        args.customers,
+                        args.rate,
+                        args.latency_seconds,
+                        args.channels,
+                    )
                 )
-            )
             ms = [t * 1000 for t in timings]
             print(
                 f"GetCustomer at {args.rate:,.0f} calls/s for {args.latency_seconds:.0f} s "
                 f"over {args.channels} connection(s): "
                 f"p50 {statistics.median(ms):.2f} ms, p90 {percentile(ms, 90):.2f} ms, "
                 f"p99 {percentile(ms, 99):.2f} ms, max {max(ms):.2f} ms"
+            )
+            calls = len(timings) + WARM_UP_CALLS
+            print(
+                f"CPU per call: {cpu.per_call(calls)}; machine busy "
+                f"{sum(cpu.used.values()) / cpu.seconds / (os.cpu_count() or 1):.0%}"
             )
     finally:
         mesh.stop_all()

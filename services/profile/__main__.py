@@ -8,7 +8,7 @@ from clienttier.profile.v1 import (
     profile_pb2_grpc,
     risk_pb2_grpc,
 )
-from mesh.db import create_engine
+from mesh.db import ReadPool, create_engine
 from mesh.migrations import database_ready
 from mesh.outbox import OutboxFeed
 from mesh.server import Runtime, ServiceApp, run
@@ -21,8 +21,9 @@ DEFAULT_PORT = 50051
 
 async def build(runtime: Runtime) -> ServiceApp:
     engine = create_engine(runtime.settings)
+    reads = ReadPool(runtime.settings)
     feed = OutboxFeed(engine, outbox)
-    profile = grpc_server.ProfileServicer(engine, feed, runtime.stopping)
+    profile = grpc_server.ProfileServicer(engine, reads, feed, runtime.stopping)
     rollup = TotalsRollup(engine)
     facts = facts_grpc.FactsServicer(engine, rollup)
     risk = risk_grpc.RiskAssessmentServicer(engine)
@@ -42,6 +43,7 @@ async def build(runtime: Runtime) -> ServiceApp:
 
     async def stop() -> None:
         await feed.close()
+        await reads.close()
         await engine.dispose()
 
     return ServiceApp(

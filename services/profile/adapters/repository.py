@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from mesh.db import ReadPool
 from services.profile.adapters.customer_tables import (
     accounts,
     customers,
@@ -224,12 +225,10 @@ class CustomerRepository:
     # --- whole records ----------------------------------------------------------------------
 
     async def record(self, customer_id: str) -> CustomerRecord | None:
-        """The customer with accounts, permissions and tags, in one round trip. The hottest
-        read: the SQL is compiled once and run on the driver directly, which saves most of the
-        per-call CPU of building the statement again."""
+        """The customer with accounts, permissions and tags, in one round trip, as this
+        transaction sees it."""
         raw = (await self.conn.get_raw_connection()).driver_connection
-        row = await raw.fetchrow(_record_by_id_sql(), customer_id)
-        return None if row is None else _to_record(_DriverRow(row))
+        return _record_or_none(await raw.fetchrow(_record_by_id_sql(), customer_id))
 
     async def page(self, where: CustomerFilter, after: str, limit: int) -> list[CustomerRecord]:
         """Up to `limit` records after `after` in customer_id order (keyset: each page is an
@@ -363,9 +362,24 @@ def _record_by_id_sql() -> str:
     return str(stmt.compile(dialect=asyncpg_dialect.dialect()))
 
 
+class CustomerReader:
+    """Whole records read on their own, outside any unit of work: GetCustomer, the hottest
+    read. The SQL is compiled once and run on the read pool's plain connections."""
+
+    def __init__(self, reads: ReadPool) -> None:
+        self.reads = reads
+
+    async def record(self, customer_id: str) -> CustomerRecord | None:
+        return _record_or_none(await self.reads.fetchrow(_record_by_id_sql(), customer_id))
+
+
+def _record_or_none(row: Any) -> CustomerRecord | None:
+    return None if row is None else _to_record(_DriverRow(row))
+
+
 class _DriverRow:
-    """An asyncpg record read like a SQLAlchemy row. (The engine's connections decode JSON
-    already: SQLAlchemy registers the codec on each.)"""
+    """An asyncpg record read like a SQLAlchemy row. (JSON arrives decoded: SQLAlchemy
+    registers the codec on the engine's connections, ReadPool on its own.)"""
 
     def __init__(self, record: Any) -> None:
         self._record = record

@@ -7,6 +7,7 @@ import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clienttier.profile.v1 import profile_pb2, profile_pb2_grpc
+from mesh.db import ReadPool
 from mesh.errors import InvalidField
 from mesh.outbox import OutboxFeed, serve_subscription
 from mesh.rpc import (
@@ -30,6 +31,7 @@ from services.profile.adapters.messages import (
     status_start_from_proto,
     tag_from_request,
 )
+from services.profile.adapters.repository import CustomerReader
 from services.profile.domain.customer import (
     Account,
     AccountType,
@@ -72,8 +74,15 @@ def _page_size(value: int) -> int:
 
 
 class ProfileServicer(profile_pb2_grpc.ProfileServiceServicer):
-    def __init__(self, engine: AsyncEngine, feed: OutboxFeed, stopping: asyncio.Event) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        reads: ReadPool,
+        feed: OutboxFeed,
+        stopping: asyncio.Event,
+    ) -> None:
         self.engine = engine
+        self.reader = CustomerReader(reads)
         self.feed = feed
         self.stopping = stopping
 
@@ -92,7 +101,7 @@ class ProfileServicer(profile_pb2_grpc.ProfileServiceServicer):
     @unary
     async def GetCustomer(self, request, context):  # type: ignore[no-untyped-def]
         customer_id = required_id(request.customer_id, "customer_id")
-        record = await customers.get_customer(self._uow(), customer_id)
+        record = await customers.get_customer(self.reader, customer_id)
         return profile_pb2.GetCustomerResponse(customer=_shown(record, context))
 
     @unary

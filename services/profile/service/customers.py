@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 from mesh.errors import AlreadyExists, NotFound
+from services.profile.adapters.repository import CustomerReader
 from services.profile.domain.customer import (
     Customer,
     CustomerRecord,
@@ -40,9 +41,8 @@ async def create_customer(
     return record
 
 
-async def get_customer(uow: ProfileUnitOfWork, customer_id: str) -> CustomerRecord:
-    async with uow:
-        record = await uow.customers.record(customer_id)
+async def get_customer(reader: CustomerReader, customer_id: str) -> CustomerRecord:
+    record = await reader.record(customer_id)
     if record is None:
         raise NotFound("customer", customer_id)
     return record
