@@ -2,12 +2,12 @@
 
     .venv/bin/python bench/copy_floor.py [--customers 100000] [--days 12] [--connections 2]
 
-Binary COPY of 2,000-row batches (the ingest path's encoder, `mesh/pgcopy.py`), each in its
-own transaction with asynchronous commit, as the ingest path commits them, on a scratch
-database (the embedded Postgres unless DATABASE_URL is set) with profile's schema: the same
-partitions and primary key. No gRPC, no validation, no totals, no events. Prints rows/s:
-what `bench/ingest.py`'s rows/s is measured against, on the same machine at the same time.
-The data is made before timing starts."""
+Binary COPY of 2,000-row batches through the ingest path's own COPY
+(`FactsRepository.insert_new_days`), each in its own transaction with asynchronous commit as
+ingest commits them, on a scratch database (the embedded Postgres unless DATABASE_URL is
+set) with profile's schema: the same partitions and primary key. No gRPC, no validation, no
+totals, no events. Prints rows/s: what `bench/ingest.py`'s rows/s is measured against, on
+the same machine at the same time. The data is made before timing starts."""
 
 import argparse
 import asyncio
@@ -17,57 +17,51 @@ import time
 import asyncpg
 import numpy as np
 
-from mesh import pgcopy
 from ops.bootstrap_db import drop_database
 from ops.dsn import service_url
 from ops.embedded_pg import database_url
 from ops.launcher import Mesh
-from services.profile.adapters.facts_repository import DAY_TYPES
+from services.profile.adapters.facts_repository import FactsRepository
 from services.profile.demo.generator import customer_id_of
-from services.profile.domain.facts import VALUE_COLUMNS
+from services.profile.domain.facts import VALUE_COLUMNS, FactsBatch
 
 BATCH_ROWS = 2000
-FIRST_DAY = np.datetime64("2026-01-05", "D")
-
-Batch = list[tuple[str, str, np.ndarray]]
+FIRST_DAY = 20_458  # 2026-01-05, in days since 1970-01-01 as FactsBatch keeps them
 
 
-def batches(customers: int, days: int, connection: int, connections: int) -> list[Batch]:
+def batches(customers: int, days: int, connection: int, connections: int) -> list[FactsBatch]:
     """This connection's share: every connections-th batch of customers, day after day."""
     rng = np.random.default_rng(connection)
-    ids = customer_id_of(np.arange(customers)).astype("S")
+    ids = customer_id_of(np.arange(customers))
     made = []
     for day in range(days):
         for start in range(connection * BATCH_ROWS, customers, connections * BATCH_ROWS):
             rows = ids[start : start + BATCH_ROWS]
-            columns = [("customer_id", "text", rows)]
-            columns.append(("day", "date", np.full(len(rows), FIRST_DAY + day)))
-            for name in VALUE_COLUMNS:  # pgcopy writes each at its column's width
-                values = rng.integers(0, 10**6, len(rows))
-                columns.append((name, DAY_TYPES.get(name, "int8"), values))
-            made.append(columns)
+            made.append(
+                FactsBatch(
+                    rows=np.arange(len(rows)),
+                    customer_id=rows,
+                    day=np.full(len(rows), FIRST_DAY + day, dtype=np.int32),
+                    values={c: rng.integers(0, 10**6, len(rows)) for c in VALUE_COLUMNS},
+                )
+            )
     return made
 
 
-async def copy_all(url: str, work: list[Batch]) -> int:
+async def copy_all(url: str, work: list[FactsBatch]) -> int:
+    """Each batch through the ingest path's own COPY (FactsRepository.insert_new_days)."""
     conn = await asyncpg.connect(url)
     try:
-        for columns in work:
+        for batch in work:
             async with conn.transaction():
                 await conn.execute("SET LOCAL synchronous_commit = off")
-                await conn.copy_to_table(
-                    "daily_facts",
-                    schema_name="profile",
-                    columns=[name for name, _, _ in columns],
-                    source=pgcopy.stream(pgcopy.encode_blocks(columns)),
-                    format="binary",
-                )
-        return sum(len(columns[0][2]) for columns in work)
+                await FactsRepository(conn).insert_new_days(batch)
+        return sum(len(batch) for batch in work)
     finally:
         await conn.close()
 
 
-async def measure(url: str, work: list[list[Batch]]) -> tuple[int, float]:
+async def measure(url: str, work: list[list[FactsBatch]]) -> tuple[int, float]:
     started = time.perf_counter()
     rows = await asyncio.gather(*(copy_all(url, share) for share in work))
     return sum(rows), time.perf_counter() - started

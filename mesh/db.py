@@ -6,11 +6,13 @@ import json
 from typing import Any, Self
 
 import asyncpg
+from asyncpg.exceptions import DeadlockDetectedError
 from google.protobuf.message import Message
 from sqlalchemy import Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from mesh.outbox import OutgoingEvent, append
 from mesh.settings import ServiceSettings
@@ -26,6 +28,13 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
     )
     instrument_engine(engine)
     return engine
+
+
+def attempts(*also: type[Exception]) -> AsyncRetrying:
+    """Up to five tries of a transaction that Postgres may end by breaking a deadlock (or by
+    one of `also`): `async for attempt in attempts(): with attempt: async with uow: ...`."""
+    retry_on = retry_if_exception_type((DeadlockDetectedError, *also))
+    return AsyncRetrying(retry=retry_on, stop=stop_after_attempt(5), reraise=True)
 
 
 class ReadPool:

@@ -138,7 +138,7 @@ DELTA_COLUMNS = ["customer_id", "period", "days", *SUMS, "first_day", "last_day"
 # Wire types of the merged deltas and of the days COPYed into daily_facts.
 _DELTA_TYPES = {"customer_id": "text", "period": "text", "days": "int4"}
 _DELTA_TYPES |= {"first_day": "date", "last_day": "date"}
-DAY_TYPES = {"trade_count": "int4", "average_holding_days": "int4"}
+_DAY_TYPES = {"trade_count": "int4", "average_holding_days": "int4"}
 
 
 def _fold_sql() -> str:
@@ -206,7 +206,7 @@ class FactsRepository:
         already (or is being stored by another transaction, which this one waits for)."""
         columns = [("customer_id", "text", batch.customer_id.astype("S"))]
         columns.append(("day", "date", EPOCH + batch.day.astype("timedelta64[D]")))
-        columns += [(c, DAY_TYPES.get(c, "int8"), batch.values[c]) for c in VALUE_COLUMNS]
+        columns += [(c, _DAY_TYPES.get(c, "int8"), batch.values[c]) for c in VALUE_COLUMNS]
         await self.conn.execute("SAVEPOINT new_days")
         try:
             await self._copy("profile", "daily_facts", columns)

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from asyncpg.exceptions import DeadlockDetectedError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from clienttier.profile.v1 import facts_pb2
+from mesh.db import attempts
 from mesh.errors import NotFound
 from services.profile.adapters.facts_repository import ConcurrentDayInsert, FactsRepository
 from services.profile.domain.facts import FactsBatch, Rejection, check_batch
@@ -76,8 +75,7 @@ async def ingest_batch(
     if queue_totals and (unknown := await _queue_new_days(uow, batch, known)) is not None:
         return _result(batch, rejections, unknown, 0, customer_ids)
     # A race over a new day, or a deadlock with the roll-up over totals rows: run again.
-    retry_on = retry_if_exception_type((ConcurrentDayInsert, DeadlockDetectedError))
-    async for attempt in AsyncRetrying(retry=retry_on, stop=stop_after_attempt(5), reraise=True):
+    async for attempt in attempts(ConcurrentDayInsert):
         with attempt:
             async with uow:
                 stored = await FactsRepository(await uow.raw_connection()).store(batch)

@@ -16,11 +16,10 @@ import logging
 import uuid
 
 import numpy as np
-from asyncpg.exceptions import DeadlockDetectedError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tenacity import retry, retry_if_exception_type, stop_after_attempt
 
 from clienttier.profile.v1 import facts_pb2
+from mesh.db import attempts
 from services.profile.adapters.facts_repository import FactsRepository
 from services.profile.domain.quarter_deltas import merge
 from services.profile.service.unit_of_work import ProfileUnitOfWork
@@ -68,31 +67,35 @@ class TotalsRollup:
             folded += taken
         return folded
 
-    @retry(
-        retry=retry_if_exception_type(DeadlockDetectedError),
-        stop=stop_after_attempt(5),
-        reraise=True,
-    )
     async def _fold_once(self, wait: bool) -> int:
         """One transaction. Both writers of totals take their rows in key order; should
         Postgres still break a deadlock with another writer, this runs again."""
-        uow = ProfileUnitOfWork(self.engine)
-        async with uow:
-            repo = FactsRepository(await uow.raw_connection())
-            queued = await repo.take_queued(self.fold_rows, wait)
-            if not queued:
-                return 0
-            deltas = merge({c: np.concatenate([q[c] for q in queued]) for c in queued[0]})
-            async for totals in repo.add_to_totals(deltas, self.event_rows):
-                uow.publish(
-                    f"totals-{uuid.uuid4()}",
-                    facts_pb2.DailyFactsRecorded(
-                        batch_id=str(uuid.uuid4()),
-                        totals=facts_pb2.PeriodTotalsColumns(**totals),
-                    ),
-                )
-            await uow.commit()
-        return sum(len(q["customer_id"]) for q in queued)
+        async for attempt in attempts():
+            with attempt:
+                uow = ProfileUnitOfWork(self.engine)
+                async with uow:
+                    repo = FactsRepository(await uow.raw_connection())
+                    queued = await repo.take_queued(self.fold_rows, wait)
+                    if not queued:
+                        return 0
+                    await self._add(uow, repo, queued)
+                    await uow.commit()
+                return sum(len(q["customer_id"]) for q in queued)
+        raise AssertionError("unreachable: the last attempt re-raises")
+
+    async def _add(
+        self, uow: ProfileUnitOfWork, repo: FactsRepository, queued: list[dict[str, np.ndarray]]
+    ) -> None:
+        """Merge the queued deltas, add them to the totals, publish the new totals."""
+        deltas = merge({c: np.concatenate([q[c] for q in queued]) for c in queued[0]})
+        async for totals in repo.add_to_totals(deltas, self.event_rows):
+            uow.publish(
+                f"totals-{uuid.uuid4()}",
+                facts_pb2.DailyFactsRecorded(
+                    batch_id=str(uuid.uuid4()),
+                    totals=facts_pb2.PeriodTotalsColumns(**totals),
+                ),
+            )
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Background loop until `stopping` is set."""
