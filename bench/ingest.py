@@ -6,15 +6,17 @@
 Starts a real profile process on a scratch database (the embedded Postgres unless
 DATABASE_URL is set), seeds it with `clienttier seed`'s code path, and prints: customers/s,
 fact rows/s (until every stream has replied, i.e. with the quarter totals rolled up), the
-client's and the server's peak memory and their resident memory through the load, then
+client's and the server's peak memory and their resident memory through the load, and what
+a fact row costs in CPU: in the profile servers, in Postgres (every postgres process on the
+machine) and in this client. Then, after vacuuming and checkpointing what the load wrote,
 GetCustomer latency percentiles at a fixed arrival rate (an open loop: calls are started on
-schedule, not after the previous one returns) and what a call costs in CPU: in the profile
-servers, in Postgres (every postgres process on the machine) and in this client. The scratch
+schedule, not after the previous one returns) and what a call costs in CPU. The scratch
 database is dropped at the end."""
 
 import argparse
 import asyncio
 import collections
+import gc
 import os
 import random
 import statistics
@@ -26,7 +28,7 @@ import grpc
 
 from clienttier.profile.v1 import profile_pb2, profile_pb2_grpc
 from mesh.channels import open_channel
-from ops.bootstrap_db import drop_database
+from ops.bootstrap_db import connect, drop_database
 from ops.embedded_pg import database_url
 from ops.launcher import Mesh, free_port
 from ops.seed import peak_rss_mib, seed
@@ -104,6 +106,10 @@ async def latency(
                 return
             timings.append(time.perf_counter() - started)
 
+        # The load just made (the brokerage, its protobufs) stays put: keep the collector off
+        # it, or a full collection stalls this client for tens of milliseconds mid-measurement.
+        gc.collect()
+        gc.freeze()
         tasks, start = [], time.perf_counter()
         for n in range(int(rate * seconds)):
             delay = start + n / rate - time.perf_counter()
@@ -141,7 +147,7 @@ def postgres_pids() -> list[str]:
 
 class CpuMeter:
     """CPU used by the profile servers, Postgres and this client between start and stop: what
-    a call costs each of them, which tells how close the machine is to full."""
+    a call or a fact row costs each of them, which tells how close the machine is to full."""
 
     def __init__(self, server_pids: list[int]) -> None:
         self.groups: dict[str, list[int | str]] = {"profile": list(server_pids)}
@@ -170,7 +176,26 @@ class CpuMeter:
         self.used = {name: end[name] - self._start.get(name, 0.0) for name in end}
 
     def per_call(self, calls: int) -> str:
-        return ", ".join(f"{name} {used / calls * 1000:.2f} ms" for name, used in self.used.items())
+        return ", ".join(f"{name} {used / calls * 1e3:.2f} ms" for name, used in self.used.items())
+
+    def per_row(self, rows: int) -> str:
+        return ", ".join(f"{name} {used / rows * 1e6:.1f} µs" for name, used in self.used.items())
+
+    def busy(self) -> float:
+        """How much of the machine's CPU the three used together."""
+        return sum(self.used.values()) / self.seconds / (os.cpu_count() or 1)
+
+
+async def settle(admin: str, database: str) -> None:
+    """End the load as a nightly batch window ends: vacuum and analyze what it wrote, and
+    checkpoint, so the latency that follows measures serving, not the load's aftermath (an
+    autovacuum of the load's dead queue rows took 40% of a core under the calls)."""
+    conn = await connect(admin, database)
+    try:
+        await conn.execute("VACUUM (ANALYZE)")
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -207,6 +232,8 @@ def main() -> None:
         mesh.wait_serving(["profile"])
         spec = BrokerageSpec(customers=args.customers, days=args.days, seed=11)
         pid = mesh.procs["profile"].pid  # the first process, when there are several
+        servers = [proc.pid for proc in mesh.procs.values()]
+        facts_cpu = CpuMeter(servers)
         with MemoryTrail(pid) as trail:
             report = asyncio.run(
                 seed(
@@ -216,6 +243,7 @@ def main() -> None:
                     streams=args.streams,
                     show_progress=sys.stderr.isatty(),
                     assessments=False,
+                    facts_phase=facts_cpu,
                 )
             )
         print(
@@ -232,12 +260,16 @@ def main() -> None:
             f"{report.rows_per_second:,.0f} rows/s ({report.rejected_rows} rejected)"
         )
         print(
+            f"CPU per fact row: {facts_cpu.per_row(report.fact_rows)}; machine busy "
+            f"{facts_cpu.busy():.0%}"
+        )
+        print(
             f"peak memory: client {peak_rss_mib():,.0f} MiB, "
             f"profile server {memory_mib(pid, 'VmHWM'):,.0f} MiB"
         )
         print(f"resident memory while loading (customers, then facts):\n{trail.summary()}")
         if args.latency_seconds > 0:
-            servers = [proc.pid for proc in mesh.procs.values()]
+            asyncio.run(settle(admin, database))
             with CpuMeter(servers) as cpu:
                 timings = asyncio.run(
                     latency(
@@ -256,10 +288,7 @@ def main() -> None:
                 f"p99 {percentile(ms, 99):.2f} ms, max {max(ms):.2f} ms"
             )
             calls = len(timings) + WARM_UP_CALLS
-            print(
-                f"CPU per call: {cpu.per_call(calls)}; machine busy "
-                f"{sum(cpu.used.values()) / cpu.seconds / (os.cpu_count() or 1):.0%}"
-            )
+            print(f"CPU per call: {cpu.per_call(calls)}; machine busy {cpu.busy():.0%}")
     finally:
         mesh.stop_all()
         asyncio.run(drop_database(admin, database))

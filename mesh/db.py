@@ -43,8 +43,8 @@ class ReadPool:
     One statement needs no transaction, and going round SQLAlchemy takes about 15% off a
     GetCustomer's CPU in the server: its checkout, BEGIN, rollback and checkin each switch
     greenlets, and every new greenlet maps and unmaps a fresh frame stack. (`bench/ingest.py`
-    prints the CPU per call.) Up to db.pool_size connections of its own, opened on first use
-    as the engine's are."""
+    prints the CPU per call.) db.pool_size connections of its own, all opened on first use:
+    growing the pool under load would stall the calls that wait for each new connection."""
 
     def __init__(self, settings: ServiceSettings) -> None:
         url = make_url(settings.database_url()).set(drivername="postgresql")
@@ -63,7 +63,7 @@ class ReadPool:
                 if self._pool is None:
                     self._pool = await asyncpg.create_pool(
                         self._dsn,
-                        min_size=1,
+                        min_size=self._size,
                         max_size=self._size,
                         init=_decode_json,
                         reset=_nothing_to_reset,

@@ -28,13 +28,13 @@ def _asyncpg_dsn(url: str, database: str) -> tuple[str, dict]:
     return "", kwargs
 
 
-async def _connect(url: str, database: str) -> asyncpg.Connection:
+async def connect(url: str, database: str) -> asyncpg.Connection:
     _, kwargs = _asyncpg_dsn(url, database)
     return await asyncpg.connect(**kwargs)
 
 
 async def bootstrap(url: str, database: str = DEFAULT_DATABASE) -> None:
-    admin = await _connect(url, "postgres")
+    admin = await connect(url, "postgres")
     try:
         exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if not exists:
@@ -49,7 +49,7 @@ async def bootstrap(url: str, database: str = DEFAULT_DATABASE) -> None:
     finally:
         await admin.close()
 
-    db = await _connect(url, database)
+    db = await connect(url, database)
     try:
         # Nobody but the owner may create in public; each role gets its schema and nothing else.
         await db.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
@@ -64,7 +64,7 @@ async def bootstrap(url: str, database: str = DEFAULT_DATABASE) -> None:
 
 
 async def drop_database(url: str, database: str) -> None:
-    admin = await _connect(url, "postgres")
+    admin = await connect(url, "postgres")
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     finally:
