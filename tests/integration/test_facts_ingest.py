@@ -1,6 +1,7 @@
 """Ingest on the real database: batches with bad rows, replays, quarter totals, period figures,
 and the one event each batch publishes."""
 
+import asyncio
 from datetime import date
 
 import pytest
@@ -262,28 +263,84 @@ async def test_folding_in_bounded_passes_and_chunked_events_loses_nothing(engine
     assert {c: days for c, (_, days) in newest.items()} == dict.fromkeys(ids, 2)
 
 
-async def test_deltas_a_stopped_process_left_queued_are_folded_by_the_background_loop(engines):
-    import asyncio
+class _ObservedRollup(TotalsRollup):
+    """A roll-up whose background loop says when it has folded something."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.folded = asyncio.Event()
+
+    async def fold_all(self) -> int:
+        folded = await super().fold_all()
+        if folded:
+            self.folded.set()
+        return folded
+
+
+async def _queue_one_day(engines, day: str) -> str:
     (c,) = await _customers(engines, 1)
     await facts.ingest_batch(
         ProfileUnitOfWork(engines["profile"]),
-        *_columns([{"customer_id": c, "day": "2026-08-03", "total": 10}]),
+        *_columns([{"customer_id": c, "day": day, "total": 10}]),
         queue_totals=True,
-    )  # ... and nobody nudged or folded: as if the process died here
+    )
+    return c
 
-    class Observed(TotalsRollup):
-        async def fold_all(self) -> int:
-            folded = await super().fold_all()
-            if folded:
-                found.set()
-            return folded
 
-    found, stopping = asyncio.Event(), asyncio.Event()
-    loop = asyncio.create_task(Observed(engines["profile"], poll_seconds=0.05).run(stopping))
+async def test_deltas_a_stopped_process_left_queued_are_folded_by_the_background_loop(engines):
+    c = await _queue_one_day(engines, "2026-08-03")  # ... and nobody nudges: as if it died here
+    rollup, stopping = _ObservedRollup(engines["profile"], poll_seconds=0.05), asyncio.Event()
+    loop = asyncio.create_task(rollup.run(stopping))
     try:
-        await asyncio.wait_for(found.wait(), 10)
+        await asyncio.wait_for(rollup.folded.wait(), 10)
     finally:
         stopping.set()
         await loop
+    assert (await _quarter_totals(engines, c))[0][:2] == ("2026Q3", 1)
+
+
+async def _nudge_until(rollup: TotalsRollup, stop: asyncio.Event, every: float = 0.05) -> None:
+    """Bulk ingest going on: a nudge every few hundredths of a second."""
+    while not stop.is_set():
+        rollup.nudge()
+        await asyncio.sleep(every)
+
+
+async def test_deltas_gather_while_bulk_ingest_goes_on_and_fold_once_it_is_quiet(engines):
+    c = await _queue_one_day(engines, "2026-08-04")
+    rollup = _ObservedRollup(
+        engines["profile"], settle_seconds=1.0, max_lag_seconds=600, poll_seconds=600
+    )
+    quiet = asyncio.Event()
+    loop = asyncio.create_task(rollup.run(asyncio.Event()))
+    nudging = asyncio.create_task(_nudge_until(rollup, quiet))
+    try:
+        # Nudged twenty times a second, never quiet for a second: nothing is folded.
+        await asyncio.sleep(2.5)
+        assert not rollup.folded.is_set()
+        assert await _quarter_totals(engines, c) == []
+        quiet.set()
+        await asyncio.wait_for(rollup.folded.wait(), 10)
+    finally:
+        quiet.set()
+        loop.cancel()  # as the server does with its background loops
+        await asyncio.gather(loop, nudging, return_exceptions=True)
+    assert (await _quarter_totals(engines, c))[0][:2] == ("2026Q3", 1)
+
+
+async def test_a_long_bulk_ingest_is_folded_every_max_lag_seconds(engines):
+    c = await _queue_one_day(engines, "2026-08-05")
+    rollup = _ObservedRollup(
+        engines["profile"], settle_seconds=1.0, max_lag_seconds=1.5, poll_seconds=600
+    )
+    done = asyncio.Event()
+    loop = asyncio.create_task(rollup.run(asyncio.Event()))
+    nudging = asyncio.create_task(_nudge_until(rollup, done))
+    try:
+        # Never quiet for the settle second: only the lag bound can bring this fold.
+        await asyncio.wait_for(rollup.folded.wait(), 10)
+    finally:
+        done.set()
+        loop.cancel()  # as the server does with its background loops
+        await asyncio.gather(loop, nudging, return_exceptions=True)
     assert (await _quarter_totals(engines, c))[0][:2] == ("2026Q3", 1)

@@ -19,6 +19,7 @@ import time
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from clienttier.profile.v1 import facts_pb2
+from mesh.waiting import wait_set
 from services.grading.adapters import fact_queue, records
 from services.grading.service.follow_profile import apply_fact_batches
 from services.grading.service.library import RuleLibrary
@@ -84,10 +85,7 @@ class FactQueue:
                 while True:
                     self._queued.clear()
                     await self.drain()
-                    try:
-                        await asyncio.wait_for(self._queued.wait(), self.poll_seconds)
-                    except TimeoutError:
-                        pass
+                    await wait_set(self._queued, self.poll_seconds)
             except asyncio.CancelledError:
                 raise
             except Exception:

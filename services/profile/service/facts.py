@@ -43,7 +43,7 @@ class KnownCustomers:
         self._ids: set[str] = set()
 
     def unseen(self, ids: set[str]) -> list[str]:
-        return [c for c in ids if c not in self._ids]
+        return list(ids - self._ids)
 
     def add(self, ids: set[str]) -> None:
         if len(self._ids) + len(ids) > self.limit:

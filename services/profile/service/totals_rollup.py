@@ -5,14 +5,16 @@ row per fact; updating those rows is most of the cost of a fact. Folding later l
 carry a customer's several days: the longer deltas wait, the more days an update carries.
 
 Folds happen when an ingest stream ends (its reply waits, so what it sent is in the totals
-when it returns), a few seconds after bulk ingest nudges the roll-up (so during a long
-stream the totals trail it by seconds, and deltas gather meanwhile), and every poll interval
-regardless, which picks up deltas left by a stopped process or by another replica. Any
-process may fold any queued deltas: each is deleted in the transaction that adds it, so it
-counts exactly once."""
+when it returns); when bulk ingest has gone quiet for a few seconds; while it goes on, once
+the first delta not folded yet has waited `max_lag_seconds` (so the totals trail a long
+stream by at most that, and a day-major feed folds about that many seconds of days per
+update); and every poll interval regardless, which picks up deltas left by a stopped process
+or by another replica. Any process may fold any queued deltas: each is deleted in the
+transaction that adds it, so it counts exactly once."""
 
 import asyncio
 import logging
+import time
 import uuid
 
 import numpy as np
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clienttier.profile.v1 import facts_pb2
 from mesh.db import attempts
+from mesh.waiting import wait_set
 from services.profile.adapters.facts_repository import FactsRepository
 from services.profile.domain.quarter_deltas import merge
 from services.profile.service.unit_of_work import ProfileUnitOfWork
@@ -36,8 +39,9 @@ class TotalsRollup:
     def __init__(
         self,
         engine: AsyncEngine,
-        settle_seconds: float = 5.0,
-        poll_seconds: float = 5.0,
+        settle_seconds: float = 3.0,
+        max_lag_seconds: float = 15.0,
+        poll_seconds: float = 15.0,
         fold_rows: int = FOLD_ROWS,
         event_rows: int = EVENT_ROWS,
     ) -> None:
@@ -45,6 +49,7 @@ class TotalsRollup:
         self.fold_rows = fold_rows
         self.event_rows = event_rows
         self.settle_seconds = settle_seconds
+        self.max_lag_seconds = max_lag_seconds
         self.poll_seconds = poll_seconds
         self._nudged = asyncio.Event()
         self._folding = asyncio.Lock()
@@ -100,13 +105,19 @@ class TotalsRollup:
     async def run(self, stopping: asyncio.Event) -> None:
         """Background loop until `stopping` is set."""
         while not stopping.is_set():
-            try:
-                await asyncio.wait_for(self._nudged.wait(), self.poll_seconds)
-                await asyncio.sleep(self.settle_seconds)
-            except TimeoutError:
-                pass
+            if await wait_set(self._nudged, self.poll_seconds):
+                await self._let_deltas_gather()
             self._nudged.clear()
             try:
                 await self.fold_all()
             except Exception:  # the next round tries again; the deltas are still queued
                 log.exception("folding queued quarter deltas failed")
+
+    async def _let_deltas_gather(self) -> None:
+        """Return once bulk ingest has been quiet for settle_seconds, or max_lag_seconds after
+        the first nudge if it has not."""
+        deadline = time.monotonic() + self.max_lag_seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self._nudged.clear()
+            if not await wait_set(self._nudged, min(self.settle_seconds, left)):
+                return
