@@ -121,8 +121,8 @@ async def serve(
     # Everything built so far lives as long as the process: keep the collector off it. Every
     # gRPC aio call leaves a reference cycle behind (grpc's _find_method_handler closure, about
     # five objects), so garbage reaches the collector at the call rate: keep the young
-    # generation small, and each pause short (~1 ms). At 50,000 a pause took 55-70 ms and was
-    # the whole p99 of GetCustomer at 1,000 calls/s (bench/ingest.py).
+    # generation small, and each pause short (~1 ms). At 50,000 a pause took 55-70 ms and set
+    # the p99 of GetCustomer at 1,000 calls/s (bench/ingest.py).
     gc.freeze()
     gc.set_threshold(1_000, 10, 100)
     log.info("listening", extra={"fields": {"address": address, "services": names}})

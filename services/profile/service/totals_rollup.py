@@ -7,7 +7,7 @@ carry a customer's several days: the longer deltas wait, the more days an update
 Folds happen when an ingest stream ends (its reply waits, so what it sent is in the totals
 when it returns); when bulk ingest has gone quiet for a few seconds; while it goes on, once
 the first delta not folded yet has waited `max_lag_seconds` (so the totals trail a long
-stream by at most that, and a day-major feed folds about that many seconds of days per
+stream by about that, and a day-major feed folds about that many seconds of days per
 update); and every poll interval regardless, which picks up deltas left by a stopped process
 or by another replica. Any process may fold any queued deltas: each is deleted in the
 transaction that adds it, so it counts exactly once."""
