@@ -4,9 +4,10 @@
   customer's quarter totals by the batch's deltas (replaced days count their difference, new
   days count once). No lock is taken up front: the rare batch that raced another over a new
   day is detected and retried. Used for single days and for batches that replace days.
-- Bulk: `insert_new_days` COPYs a batch of days none of which is stored yet, `queue_deltas`
-  queues their quarter deltas (pending_totals), and later `take_queued` and `add_to_totals`
-  move the totals by many batches' merged deltas, a customer's several days in one update."""
+- Bulk: `insert_new_days` COPYs a batch of days none of which is stored yet, `queue_days`
+  queues them for the roll-up (pending_totals; the column named deltas holds the days, or,
+  from versions before, a batch's deltas), and later `take_queued` and `add_to_totals` move
+  the totals by many batches' merged deltas, a customer's several days in one update."""
 
 import io
 from collections.abc import AsyncIterator
@@ -216,21 +217,25 @@ class FactsRepository:
         await self.conn.execute("RELEASE SAVEPOINT new_days")
         return True
 
-    async def queue_deltas(self, deltas: dict[str, np.ndarray]) -> None:
-        rows = np.empty(len(deltas["customer_id"]), [(c, a.dtype) for c, a in deltas.items()])
-        for column, values in deltas.items():
-            rows[column] = values
+    async def queue_days(self, batch: FactsBatch) -> None:
+        """Queue a batch of new days for the roll-up, packed as the rows that were COPYed."""
+        ids = batch.customer_id.astype("S")
+        columns = [("customer_id", ids), ("day", batch.day)]
+        columns += [(c, batch.values[c]) for c in VALUE_COLUMNS]
+        rows = np.empty(len(ids), [(name, values.dtype) for name, values in columns])
+        for name, values in columns:
+            rows[name] = values
         packed = io.BytesIO()
         np.save(packed, rows)  # a header and the raw rows; np.load reads it without pickle
         await self.conn.execute(
             "INSERT INTO profile.pending_totals (first_customer, rows, deltas) VALUES ($1, $2, $3)",
-            deltas["customer_id"][0].decode(),  # merged deltas are sorted by customer
+            min(ids).decode(),
             len(rows),
             packed.getvalue(),
         )
 
     async def take_queued(self, max_rows: int, wait: bool) -> list[dict[str, np.ndarray]]:
-        """Remove and return about max_rows queued deltas (at least one batch's), batches of
+        """Remove and return about max_rows queued rows (at least one batch's), batches of
         the same customers together, so that merging them leaves fewer rows to update.
         Batches another transaction is taking are skipped, or with `wait` waited for (and
         then skipped, being gone): a waiting take that finds nothing proves that everything

@@ -2,11 +2,11 @@
 
 Quarter totals are sums plus the first and last day's figures, so additions commute: folding
 a batch's deltas now or later, alone or merged with other batches', gives the same totals.
-That is what lets bulk ingest queue deltas and fold them in later, many days at a time."""
+That is what lets bulk ingest queue days and fold their deltas in later, many days at a time."""
 
 import numpy as np
 
-from services.profile.domain.facts import FactsBatch
+from services.profile.domain.facts import VALUE_COLUMNS, FactsBatch
 
 # quarter totals column <- the daily column it sums
 SUMS = {
@@ -59,6 +59,24 @@ def quarter_deltas(batch: FactsBatch) -> dict[str, np.ndarray]:
             **{t: batch.values[d] for t, d in LAST.items()},
         }
     )
+
+
+def queued_deltas(queued: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The merged deltas of queued batches, each given as columns: a batch's days as bulk
+    ingest queues them (customer_id as bytes, day, the value columns), or a batch's deltas
+    (with a period column), as versions before this one queued them. The days of all batches
+    become deltas together, so a customer's days in several batches merge in one pass."""
+    parts = [q for q in queued if "period" in q]
+    days = [q for q in queued if "period" not in q]
+    if days:
+        c = {name: np.concatenate([q[name] for q in days]) for name in days[0]}
+        values = {name: c[name] for name in VALUE_COLUMNS}
+        parts.append(
+            quarter_deltas(FactsBatch(np.arange(len(c["day"])), c["customer_id"], c["day"], values))
+        )
+    if len(parts) == 1:
+        return parts[0]
+    return merge({name: np.concatenate([p[name] for p in parts]) for name in parts[0]})
 
 
 def merge(deltas: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

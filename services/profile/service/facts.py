@@ -2,10 +2,10 @@
 
 Each batch is one unit of work. Either it stores the rows and moves the quarter totals in one
 statement, publishing one DailyFactsRecorded event with the touched quarters' new totals; or,
-for bulk ingest, it COPYs new days and queues their quarter deltas in the same transaction, and
+for bulk ingest, it COPYs new days and queues them for the roll-up in the same transaction, and
 the roll-up (service/totals_rollup.py) folds them in and publishes the events. A process that
 dies mid-stream loses at most the batch in flight; the client re-sends it, and re-sent days
-replace rather than add. Queued deltas are in the database, so they outlive the process."""
+replace rather than add. Queued days are in the database, so they outlive the process."""
 
 import uuid
 from dataclasses import dataclass, field
@@ -26,7 +26,6 @@ from services.profile.domain.figures import (
     split_period,
     value_rules,
 )
-from services.profile.domain.quarter_deltas import quarter_deltas
 from services.profile.service.unit_of_work import ProfileUnitOfWork
 
 EPOCH = date(1970, 1, 1)
@@ -67,7 +66,7 @@ async def ingest_batch(
     known: KnownCustomers | None = None,
 ) -> BatchResult:
     """Store a batch of days. With queue_totals, a batch of days none of which is stored yet
-    is COPYed and its quarter deltas queued for the roll-up (TotalsRollup) instead of moving
+    is COPYed and queued for the roll-up (TotalsRollup) to move the totals, instead of moving
     the totals now; a batch that replaces days always moves them now."""
     batch, rejections = check_batch(customer_ids, days, values)
     if not len(batch):
@@ -95,7 +94,7 @@ async def ingest_batch(
 async def _queue_new_days(
     uow: ProfileUnitOfWork, batch: FactsBatch, known: KnownCustomers | None
 ) -> list[int] | None:
-    """The bulk path: COPY the batch's days and queue their quarter deltas, in one commit.
+    """The bulk path: COPY the batch's days and queue them for the roll-up, in one commit.
     The positions of rows whose customer does not exist; None, with nothing written, when
     one of the days is stored already."""
     async with uow:
@@ -112,7 +111,7 @@ async def _queue_new_days(
         if len(found):
             if not await repo.insert_new_days(found):
                 return None
-            await repo.queue_deltas(quarter_deltas(found))
+            await repo.queue_days(found)
         await uow.commit()
     return unknown
 

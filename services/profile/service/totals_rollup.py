@@ -1,7 +1,7 @@
-"""Folding queued quarter deltas into period_totals, and publishing the new totals.
+"""Folding queued days into period_totals as quarter deltas, and publishing the new totals.
 
-Bulk ingest queues each batch's quarter deltas (pending_totals) instead of updating a totals
-row per fact; updating those rows is most of the cost of a fact. Folding later lets one update
+Bulk ingest queues each batch's new days (pending_totals) instead of updating a totals row
+per fact; updating those rows is most of the cost of a fact. Folding later lets one update
 carry a customer's several days: the longer deltas wait, the more days an update carries.
 
 Folds happen when an ingest stream ends (its reply waits, so what it sent is in the totals
@@ -24,7 +24,7 @@ from clienttier.profile.v1 import facts_pb2
 from mesh.db import attempts
 from mesh.waiting import wait_set
 from services.profile.adapters.facts_repository import FactsRepository
-from services.profile.domain.quarter_deltas import merge
+from services.profile.domain.quarter_deltas import queued_deltas
 from services.profile.service.unit_of_work import ProfileUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class TotalsRollup:
         self._nudged.set()
 
     async def fold_all(self) -> int:
-        """Fold every delta queued before this call; the number of deltas folded."""
+        """Fold everything queued before this call; the number of queued rows folded."""
         async with self._folding:
             # Side by side, on separate connections: each Postgres backend uses a core.
             taken = await asyncio.gather(*(self._fold_until_empty(False) for _ in range(2)))
@@ -91,8 +91,9 @@ class TotalsRollup:
     async def _add(
         self, uow: ProfileUnitOfWork, repo: FactsRepository, queued: list[dict[str, np.ndarray]]
     ) -> None:
-        """Merge the queued deltas, add them to the totals, publish the new totals."""
-        deltas = merge({c: np.concatenate([q[c] for q in queued]) for c in queued[0]})
+        """Turn the queued days into merged deltas, add them to the totals, publish the new
+        totals."""
+        deltas = queued_deltas(queued)
         async for totals in repo.add_to_totals(deltas, self.event_rows):
             uow.publish(
                 f"totals-{uuid.uuid4()}",
@@ -111,7 +112,7 @@ class TotalsRollup:
             try:
                 await self.fold_all()
             except Exception:  # the next round tries again; the deltas are still queued
-                log.exception("folding queued quarter deltas failed")
+                log.exception("folding queued days into the quarter totals failed")
 
     async def _let_deltas_gather(self) -> None:
         """Return once bulk ingest has been quiet for settle_seconds, or max_lag_seconds after

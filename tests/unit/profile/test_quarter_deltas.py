@@ -5,7 +5,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.profile.domain.facts import VALUE_COLUMNS, FactsBatch
-from services.profile.domain.quarter_deltas import merge, quarter_deltas, quarter_labels
+from services.profile.domain.quarter_deltas import (
+    merge,
+    quarter_deltas,
+    quarter_labels,
+    queued_deltas,
+)
 
 EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -66,3 +71,33 @@ def test_merging_batches_in_any_split_equals_one_batch(rows, parts):
     merged = merge({c: np.concatenate([p[c] for p in pieces]) for c in whole})
     for column, values in whole.items():
         assert merged[column].tolist() == values.tolist(), column
+
+
+def _queued_days(batch: FactsBatch) -> dict[str, np.ndarray]:
+    """A batch's days as bulk ingest queues them."""
+    return {"customer_id": batch.customer_id.astype("S"), "day": batch.day, **batch.values}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 200), st.integers(0, 10**9)),
+        min_size=1,
+        max_size=60,
+        unique_by=lambda r: (r[0], r[1]),
+    ),
+    st.integers(1, 5),
+    st.booleans(),
+)
+def test_queued_batches_fold_to_the_deltas_of_all_their_days(rows, parts, one_queued_as_deltas):
+    """However the days were split into queued batches, and with one batch queued as deltas
+    (as versions before queued them), the roll-up gets the deltas of all the days at once."""
+    as_rows = [(c, str(np.datetime64("2026-01-01") + d), t) for c, d, t in rows]
+    whole = quarter_deltas(_batch(as_rows))
+    batches = [_batch(as_rows[i::parts]) for i in range(parts) if as_rows[i::parts]]
+    queued = [_queued_days(b) for b in batches]
+    if one_queued_as_deltas:
+        queued[0] = quarter_deltas(batches[0])
+    folded = queued_deltas(queued)
+    for column, values in whole.items():
+        assert folded[column].tolist() == values.tolist(), column
