@@ -2,6 +2,7 @@
 and the one event each batch publishes."""
 
 import asyncio
+import contextlib
 from datetime import date
 
 import pytest
@@ -299,11 +300,25 @@ async def test_deltas_a_stopped_process_left_queued_are_folded_by_the_background
     assert (await _quarter_totals(engines, c))[0][:2] == ("2026Q3", 1)
 
 
-async def _nudge_until(rollup: TotalsRollup, stop: asyncio.Event, every: float = 0.05) -> None:
-    """Bulk ingest going on: a nudge every few hundredths of a second."""
+async def _nudge_until(rollup: TotalsRollup, stop: asyncio.Event) -> None:
     while not stop.is_set():
         rollup.nudge()
-        await asyncio.sleep(every)
+        await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def _bulk_ingest_going_on(rollup: TotalsRollup):
+    """The roll-up's background loop, nudged twenty times a second (as a stream nudges it
+    after every batch) until the yielded event is set."""
+    stop = asyncio.Event()
+    loop = asyncio.create_task(rollup.run(asyncio.Event()))
+    nudging = asyncio.create_task(_nudge_until(rollup, stop))
+    try:
+        yield stop
+    finally:
+        stop.set()
+        loop.cancel()  # as the server does with its background loops
+        await asyncio.gather(loop, nudging, return_exceptions=True)
 
 
 async def test_deltas_gather_while_bulk_ingest_goes_on_and_fold_once_it_is_quiet(engines):
@@ -311,20 +326,13 @@ async def test_deltas_gather_while_bulk_ingest_goes_on_and_fold_once_it_is_quiet
     rollup = _ObservedRollup(
         engines["profile"], settle_seconds=1.0, max_lag_seconds=600, poll_seconds=600
     )
-    quiet = asyncio.Event()
-    loop = asyncio.create_task(rollup.run(asyncio.Event()))
-    nudging = asyncio.create_task(_nudge_until(rollup, quiet))
-    try:
-        # Nudged twenty times a second, never quiet for a second: nothing is folded.
+    async with _bulk_ingest_going_on(rollup) as quiet:
+        # Never quiet for the settle second: nothing is folded.
         await asyncio.sleep(2.5)
         assert not rollup.folded.is_set()
         assert await _quarter_totals(engines, c) == []
         quiet.set()
         await asyncio.wait_for(rollup.folded.wait(), 10)
-    finally:
-        quiet.set()
-        loop.cancel()  # as the server does with its background loops
-        await asyncio.gather(loop, nudging, return_exceptions=True)
     assert (await _quarter_totals(engines, c))[0][:2] == ("2026Q3", 1)
 
 
@@ -333,14 +341,7 @@ async def test_a_long_bulk_ingest_is_folded_every_max_lag_seconds(engines):
     rollup = _ObservedRollup(
         engines["profile"], settle_seconds=1.0, max_lag_seconds=1.5, poll_seconds=600
     )
-    done = asyncio.Event()
-    loop = asyncio.create_task(rollup.run(asyncio.Event()))
-    nudging = asyncio.create_task(_nudge_until(rollup, done))
-    try:
+    async with _bulk_ingest_going_on(rollup):
         # Never quiet for the settle second: only the lag bound can bring this fold.
         await asyncio.wait_for(rollup.folded.wait(), 10)
-    finally:
-        done.set()
-        loop.cancel()  # as the server does with its background loops
-        await asyncio.gather(loop, nudging, return_exceptions=True)
     assert (await _quarter_totals(engines, c))[0][:2] == ("2026Q3", 1)

@@ -13,6 +13,13 @@ from services.profile.domain.quarter_deltas import (
 )
 
 EPOCH = np.datetime64("1970-01-01", "D")
+# (customer, day offset, total assets) rows of new days: one row per customer and day.
+NEW_DAYS = st.lists(
+    st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 200), st.integers(0, 10**9)),
+    min_size=1,
+    max_size=60,
+    unique_by=lambda r: (r[0], r[1]),
+)
 
 
 def _day(text: str) -> int:
@@ -55,12 +62,7 @@ def test_a_batch_becomes_one_delta_per_customer_and_quarter():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 200), st.integers(0, 10**9)),
-        min_size=1,
-        max_size=60,
-        unique_by=lambda r: (r[0], r[1]),  # new days: one row per customer and day
-    ),
+    NEW_DAYS,
     st.integers(1, 5),
 )
 def test_merging_batches_in_any_split_equals_one_batch(rows, parts):
@@ -80,12 +82,7 @@ def _queued_days(batch: FactsBatch) -> dict[str, np.ndarray]:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 200), st.integers(0, 10**9)),
-        min_size=1,
-        max_size=60,
-        unique_by=lambda r: (r[0], r[1]),
-    ),
+    NEW_DAYS,
     st.integers(1, 5),
     st.booleans(),
 )
