@@ -161,6 +161,11 @@ async def submit_assessments(channel, spec: BrokerageSpec, show_progress: bool) 
                     assessed_on=str(max(chunk.assessment_assessed_on[i], earliest)),
                 )
 
+    async def submit(request: risk_pb2.SubmitAssessmentRequest) -> None:
+        # A channel with interceptors (open_channel's deadline) returns a call object that
+        # can be awaited but is no coroutine, so create_task cannot take it as it is.
+        await risk.SubmitAssessment(request, timeout=30)
+
     progress = tqdm(desc="assessments", unit=" calls", mininterval=1.0, disable=not show_progress)
     pending: set[asyncio.Task] = set()
     submitted = 0
@@ -170,7 +175,7 @@ async def submit_assessments(channel, spec: BrokerageSpec, show_progress: bool) 
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()
-        pending.add(asyncio.create_task(risk.SubmitAssessment(request, timeout=30)))
+        pending.add(asyncio.create_task(submit(request)))
         submitted += 1
         progress.update()
     for task in await asyncio.gather(*pending, return_exceptions=True):
