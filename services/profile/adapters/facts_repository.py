@@ -205,7 +205,7 @@ class FactsRepository:
     async def insert_new_days(self, batch: FactsBatch) -> bool:
         """COPY the batch's days. False, with nothing written, when one of them is stored
         already (or is being stored by another transaction, which this one waits for)."""
-        columns = [("customer_id", "text", batch.customer_id.astype("S"))]
+        columns = [("customer_id", "text", batch.customer_id_bytes)]
         columns.append(("day", "date", EPOCH + batch.day.astype("timedelta64[D]")))
         columns += [(c, _DAY_TYPES.get(c, "int8"), batch.values[c]) for c in VALUE_COLUMNS]
         await self.conn.execute("SAVEPOINT new_days")
@@ -219,7 +219,7 @@ class FactsRepository:
 
     async def queue_days(self, batch: FactsBatch) -> None:
         """Queue a batch of new days for the roll-up, packed as the rows that were COPYed."""
-        ids = batch.customer_id.astype("S")
+        ids = batch.customer_id_bytes
         columns = [("customer_id", ids), ("day", batch.day)]
         columns += [(c, batch.values[c]) for c in VALUE_COLUMNS]
         rows = np.empty(len(ids), [(name, values.dtype) for name, values in columns])

@@ -5,6 +5,7 @@ bad row is set aside with the column at fault and the reason, and the good rows 
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -58,6 +59,12 @@ class FactsBatch:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    @cached_property
+    def customer_id_bytes(self) -> np.ndarray:
+        """The ids as a numpy bytes array ("S"; check_batch lets only ASCII through), as COPY,
+        the roll-up's queue and the quarter deltas take them: converted once per batch."""
+        return self.customer_id.astype("S")
 
     def keep(self, mask: np.ndarray) -> "FactsBatch":
         return FactsBatch(

@@ -49,7 +49,7 @@ def quarter_deltas(batch: FactsBatch) -> dict[str, np.ndarray]:
     and periods as bytes, first_day and last_day as datetime64[D], the rest int64."""
     return merge(
         {
-            "customer_id": batch.customer_id.astype("S"),
+            "customer_id": batch.customer_id_bytes,
             "period": quarter_labels(batch.day),
             "days": np.ones(len(batch), dtype=np.int64),
             **{t: batch.values[d] for t, d in SUMS.items()},
