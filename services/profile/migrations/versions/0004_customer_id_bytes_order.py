@@ -32,7 +32,8 @@ def upgrade() -> None:
     # Ids are ASCII codes, not words: ordering them by the database's locale (strcoll on every
     # comparison) bought nothing and cost ~20% of an index insert, which bulk ingest does for
     # every day it COPYs. Bytewise order is also the same on every server, whatever its locale,
-    # and the same as Python's. Rewrites the tables and their indexes.
+    # and the same as Python's. The tables' rows stay as they are; every index on these
+    # columns is rebuilt, under an exclusive lock: on a large book, a maintenance window.
     for table, column in KEYS:
         op.execute(f'ALTER TABLE profile.{table} ALTER COLUMN {column} TYPE text COLLATE "C"')
 
