@@ -9,14 +9,12 @@ what gRPC aio itself costs on this machine, to set `bench/ingest.py`'s CPU per c
 
 import argparse
 import asyncio
-import os
 import subprocess
 import sys
-import time
 
 import grpc
 
-from bench.ingest import percentile
+from bench.ingest import cpu_seconds, open_loop, percentile
 
 METHOD = "/bench.Floor/Answer"
 
@@ -26,8 +24,7 @@ async def _answer(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
 
 
 async def serve() -> None:
-    """Listens on a free port, prints it, and on a line from stdin prints its CPU seconds
-    since it started listening."""
+    """Listens on a free port, prints it, and serves until terminated."""
     server = grpc.aio.server()
     server.add_generic_rpc_handlers(
         [
@@ -38,35 +35,22 @@ async def serve() -> None:
     )
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
-    started = os.times()
     print(port, flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-    now = os.times()
-    print(now.user + now.system - started.user - started.system, flush=True)
-    await server.stop(None)
+    await server.wait_for_termination()
 
 
-async def call(port: int, rate: int, seconds: float) -> list[float]:
-    """Latencies (ms) of rate x seconds calls started on schedule."""
-    latencies: list[float] = []
+async def call(port: int, rate: int, seconds: float, server_pid: int) -> tuple[list[float], float]:
+    """Latencies (ms) of rate x seconds calls started on schedule, and the server's CPU
+    seconds meanwhile."""
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         answer = channel.unary_unary(METHOD)
         await answer(b"")
-
-        async def one() -> None:
-            started = time.perf_counter()
-            await answer(b"q")
-            latencies.append((time.perf_counter() - started) * 1000)
-
-        calls = []
-        start = time.perf_counter()
-        for i in range(int(rate * seconds)):
-            wait = start + i / rate - time.perf_counter()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            calls.append(asyncio.create_task(one()))
-        await asyncio.gather(*calls)
-    return latencies
+        cpu_before = cpu_seconds(server_pid)
+        timings, failures = await open_loop(lambda n: answer(b"q"), rate, seconds)
+        cpu = cpu_seconds(server_pid) - cpu_before
+    if failures:
+        print(f"failed calls: {dict(failures)}")
+    return [t * 1000 for t in timings], cpu
 
 
 def main() -> None:
@@ -79,22 +63,19 @@ def main() -> None:
         asyncio.run(serve())
         return
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
     )
-    assert server.stdin is not None and server.stdout is not None
-    port = int(server.stdout.readline())
-    latencies = asyncio.run(call(port, args.rate, args.seconds))
-    server.stdin.write("\n")
-    server.stdin.flush()
-    cpu = float(server.stdout.readline())
-    server.wait()
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        ms, cpu = asyncio.run(call(port, args.rate, args.seconds, server.pid))
+    finally:
+        server.terminate()
+        server.wait()
     print(
         f"empty gRPC aio call at {args.rate:,} calls/s for {args.seconds:g} s:"
-        f" server CPU per call {cpu / len(latencies) * 1e6:.0f} µs,"
-        f" p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms"
+        f" server CPU per call {cpu / len(ms) * 1e6:.0f} µs,"
+        f" p50 {percentile(ms, 50):.2f} ms, p99 {percentile(ms, 99):.2f} ms"
     )
 
 

@@ -23,6 +23,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable
 
 import grpc
 
@@ -84,6 +85,38 @@ class MemoryTrail:
         )
 
 
+async def open_loop(
+    call: Callable[[int], Awaitable[object]], rate: float, seconds: float
+) -> tuple[list[float], collections.Counter[str]]:
+    """Start call(0), call(1), ... on schedule, `rate` a second for `seconds` (an open loop:
+    not after the previous one returns). The seconds each call took, and the failed calls
+    counted by status."""
+    timings: list[float] = []
+    failures: collections.Counter[str] = collections.Counter()
+
+    async def timed(n: int) -> None:
+        started = time.perf_counter()
+        try:
+            await call(n)
+        except grpc.aio.AioRpcError as error:
+            failures[error.code().name] += 1
+            return
+        timings.append(time.perf_counter() - started)
+
+    # What exists by now (a brokerage, its protobufs) stays put: keep the collector off it, or
+    # a full collection stalls this client for tens of milliseconds mid-measurement.
+    gc.collect()
+    gc.freeze()
+    tasks, start = [], time.perf_counter()
+    for n in range(int(rate * seconds)):
+        delay = start + n / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(timed(n)))
+    await asyncio.gather(*tasks)
+    return timings, failures
+
+
 async def latency(
     address: str, customers: int, rate: float, seconds: float, channels: int
 ) -> list[float]:
@@ -94,29 +127,13 @@ async def latency(
         ids = customer_id_of(list(range(customers)))
         for n, cid in enumerate(ids[:WARM_UP_CALLS]):  # warm the connections and the caches
             await stubs[n % channels].GetCustomer(profile_pb2.GetCustomerRequest(customer_id=cid))
-        timings: list[float] = []
-        failures: collections.Counter[str] = collections.Counter()
-
-        async def one(stub: profile_pb2_grpc.ProfileServiceStub, cid: str) -> None:
-            started = time.perf_counter()
-            try:
-                await stub.GetCustomer(profile_pb2.GetCustomerRequest(customer_id=cid))
-            except grpc.aio.AioRpcError as error:
-                failures[error.code().name] += 1
-                return
-            timings.append(time.perf_counter() - started)
-
-        # The load just made (the brokerage, its protobufs) stays put: keep the collector off
-        # it, or a full collection stalls this client for tens of milliseconds mid-measurement.
-        gc.collect()
-        gc.freeze()
-        tasks, start = [], time.perf_counter()
-        for n in range(int(rate * seconds)):
-            delay = start + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(stubs[n % channels], random.choice(ids))))
-        await asyncio.gather(*tasks)
+        timings, failures = await open_loop(
+            lambda n: stubs[n % channels].GetCustomer(
+                profile_pb2.GetCustomerRequest(customer_id=random.choice(ids))
+            ),
+            rate,
+            seconds,
+        )
         if failures:
             print(f"failed calls: {dict(failures)}")
         return timings

@@ -35,7 +35,8 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
 
 def attempts(*also: type[Exception]) -> AsyncRetrying:
     """Up to five tries of a transaction that Postgres may end by breaking a deadlock (or by
-    one of `also`): `async for attempt in attempts(): with attempt: async with uow: ...`."""
+    one of `also`): `await attempts()(transaction, *args)`, or `async for attempt in
+    attempts(): with attempt: async with uow: ...`."""
     retry_on = retry_if_exception_type((DeadlockDetectedError, *also))
     return AsyncRetrying(retry=retry_on, stop=stop_after_attempt(5), reraise=True)
 

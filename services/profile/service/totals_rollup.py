@@ -75,18 +75,18 @@ class TotalsRollup:
     async def _fold_once(self, wait: bool) -> int:
         """One transaction. Both writers of totals take their rows in key order; should
         Postgres still break a deadlock with another writer, this runs again."""
-        async for attempt in attempts():
-            with attempt:
-                uow = ProfileUnitOfWork(self.engine)
-                async with uow:
-                    repo = FactsRepository(await uow.raw_connection())
-                    queued = await repo.take_queued(self.fold_rows, wait)
-                    if not queued:
-                        return 0
-                    await self._add(uow, repo, queued)
-                    await uow.commit()
-                return sum(len(q["customer_id"]) for q in queued)
-        raise AssertionError("unreachable: the last attempt re-raises")
+        return await attempts()(self._fold_transaction, wait)
+
+    async def _fold_transaction(self, wait: bool) -> int:
+        uow = ProfileUnitOfWork(self.engine)
+        async with uow:
+            repo = FactsRepository(await uow.raw_connection())
+            queued = await repo.take_queued(self.fold_rows, wait)
+            if not queued:
+                return 0
+            await self._add(uow, repo, queued)
+            await uow.commit()
+        return sum(len(q["customer_id"]) for q in queued)
 
     async def _add(
         self, uow: ProfileUnitOfWork, repo: FactsRepository, queued: list[dict[str, np.ndarray]]
