@@ -12,11 +12,11 @@ the same machine at the same time. The data is made before timing starts."""
 import argparse
 import asyncio
 import os
-import time
 
 import asyncpg
 import numpy as np
 
+from bench.ingest import CpuMeter
 from ops.bootstrap_db import drop_database
 from ops.dsn import service_url
 from ops.embedded_pg import database_url
@@ -48,23 +48,25 @@ def batches(customers: int, days: int, connection: int, connections: int) -> lis
     return made
 
 
-async def copy_all(url: str, work: list[FactsBatch]) -> int:
+async def copy_all(conn: asyncpg.Connection, work: list[FactsBatch]) -> int:
     """Each batch through the ingest path's own COPY (FactsRepository.insert_new_days)."""
-    conn = await asyncpg.connect(url)
+    for batch in work:
+        async with conn.transaction():
+            await conn.execute("SET LOCAL synchronous_commit = off")
+            await FactsRepository(conn).insert_new_days(batch)
+    return sum(len(batch) for batch in work)
+
+
+async def measure(url: str, work: list[list[FactsBatch]]) -> tuple[int, CpuMeter]:
+    # Connected before the meter starts, so that it counts their backends' CPU.
+    conns = [await asyncpg.connect(url) for _ in work]
     try:
-        for batch in work:
-            async with conn.transaction():
-                await conn.execute("SET LOCAL synchronous_commit = off")
-                await FactsRepository(conn).insert_new_days(batch)
-        return sum(len(batch) for batch in work)
+        with CpuMeter([]) as cpu:
+            rows = await asyncio.gather(*map(copy_all, conns, work))
     finally:
-        await conn.close()
-
-
-async def measure(url: str, work: list[list[FactsBatch]]) -> tuple[int, float]:
-    started = time.perf_counter()
-    rows = await asyncio.gather(*(copy_all(url, share) for share in work))
-    return sum(rows), time.perf_counter() - started
+        for conn in conns:
+            await conn.close()
+    return sum(rows), cpu
 
 
 def main() -> None:
@@ -83,11 +85,12 @@ def main() -> None:
             batches(args.customers, args.days, c, args.connections) for c in range(args.connections)
         ]
         url = service_url(admin, "profile", database).replace("postgresql+asyncpg", "postgresql")
-        rows, seconds = asyncio.run(measure(url, work))
+        rows, cpu = asyncio.run(measure(url, work))
         print(
-            f"COPY alone: {rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
+            f"COPY alone: {rows:,} rows in {cpu.seconds:.1f} s = {rows / cpu.seconds:,.0f} rows/s "
             f"({args.connections} connections, {BATCH_ROWS}-row batches)"
         )
+        print(f"CPU per row: {cpu.per_row(rows)}; machine busy {cpu.busy():.0%}")
     finally:
         asyncio.run(drop_database(admin, database))
 

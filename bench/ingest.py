@@ -149,38 +149,49 @@ def cpu_seconds(pid: int | str) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_pids() -> list[str]:
-    """Postgres's processes on this machine (its backends name themselves "postgres: ...")."""
-    pids = []
+POSTGRES_HELPERS = (
+    "checkpointer",
+    "background writer",
+    "walwriter",
+    "autovacuum",
+    "logical replication",
+)
+
+
+def postgres_pids() -> dict[str, str]:
+    """Postgres's processes on this machine (they name themselves "postgres: ..."), each with
+    its part: one of its helper processes by name, or "backends" for the clients'."""
+    pids = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                if cmdline.read().startswith(b"postgres:"):
-                    pids.append(pid)
+                title = cmdline.read()
         except OSError:
-            pass
+            continue
+        if title.startswith(b"postgres: "):
+            # "postgres: [cluster: ]walwriter", or "... user database host(port) state"
+            name = title.decode(errors="replace").split(": ")[-1]
+            helper = next((h for h in POSTGRES_HELPERS if name.startswith(h)), None)
+            pids[pid] = helper or "backends"
     return pids
 
 
 class CpuMeter:
     """CPU used by the profile servers, Postgres and this client between start and stop: what
-    a call or a fact row costs each of them, which tells how close the machine is to full."""
+    a call or a fact row costs each of them, which tells how close the machine is to full.
+    Postgres's share is also split into its parts (backends, WAL writer, checkpointer...)."""
 
     def __init__(self, server_pids: list[int]) -> None:
-        self.groups: dict[str, list[int | str]] = {"profile": list(server_pids)}
+        self.server_pids = server_pids
 
-    def _read(self) -> dict[str, float]:
-        self.groups["Postgres"] = postgres_pids()  # backends come and go
-        used = {}
-        for name, pids in (*self.groups.items(), ("client", ["self"])):
-            total = 0.0
-            for pid in pids:
-                try:
-                    total += cpu_seconds(pid)
-                except OSError:
-                    pass  # ended meanwhile
-            used[name] = total
-        return used
+    def _read(self) -> tuple[dict[str, float], dict[str, float]]:
+        """CPU so far of the three, and of Postgres's parts (backends come and go)."""
+        postgres: dict[str, float] = {}
+        for pid, part in postgres_pids().items():
+            postgres[part] = postgres.get(part, 0.0) + _cpu_or_nothing(pid)
+        whole = {"profile": sum(map(_cpu_or_nothing, self.server_pids))} if self.server_pids else {}
+        whole |= {"Postgres": sum(postgres.values()), "client": _cpu_or_nothing("self")}
+        return whole, postgres
 
     def __enter__(self) -> "CpuMeter":
         self._start = self._read()
@@ -189,18 +200,37 @@ class CpuMeter:
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self._started
-        end = self._read()
-        self.used = {name: end[name] - self._start.get(name, 0.0) for name in end}
+        (whole, parts), (whole0, parts0) = self._read(), self._start
+        self.used = {name: whole[name] - whole0[name] for name in whole}
+        self.postgres_parts = {name: parts[name] - parts0.get(name, 0.0) for name in parts}
+
+    def _shown(self, per: float, unit: str, digits: int) -> str:
+        parts = ", ".join(
+            f"{name} {used / per:.{digits}f}"
+            for name, used in sorted(self.postgres_parts.items(), key=lambda kv: -kv[1])
+            if round(used / per, digits) > 0
+        )
+        return ", ".join(
+            f"{name} {used / per:.{digits}f} {unit}" + (f" ({parts})" if name == "Postgres" else "")
+            for name, used in self.used.items()
+        )
 
     def per_call(self, calls: int) -> str:
-        return ", ".join(f"{name} {used / calls * 1e3:.2f} ms" for name, used in self.used.items())
+        return self._shown(calls / 1e3, "ms", 2)
 
     def per_row(self, rows: int) -> str:
-        return ", ".join(f"{name} {used / rows * 1e6:.1f} µs" for name, used in self.used.items())
+        return self._shown(rows / 1e6, "µs", 1)
 
     def busy(self) -> float:
         """How much of the machine's CPU the three used together."""
         return sum(self.used.values()) / self.seconds / (os.cpu_count() or 1)
+
+
+def _cpu_or_nothing(pid: int | str) -> float:
+    try:
+        return cpu_seconds(pid)
+    except OSError:  # ended meanwhile
+        return 0.0
 
 
 async def settle(admin: str, database: str) -> None:
@@ -274,7 +304,10 @@ def main() -> None:
         )
         print(
             f"facts: {report.fact_rows:,} rows in {report.facts_seconds:.1f} s = "
-            f"{report.rows_per_second:,.0f} rows/s ({report.rejected_rows} rejected)"
+            f"{report.rows_per_second:,.0f} rows/s ({report.rejected_rows} rejected); the "
+            f"streams had handed their last batch to gRPC at {report.facts_sent_seconds:.1f} s "
+            f"({report.rows_per_second_sent:,.0f} rows/s), the rest is the "
+            "batches in flight and the roll-up of queued days into the quarter totals"
         )
         print(
             f"CPU per fact row: {facts_cpu.per_row(report.fact_rows)}; machine busy "

@@ -11,6 +11,8 @@ async def test_seed_loads_customers_days_and_assessments(mesh, stubs):
     report = await seed(mesh.address("profile"), spec, show_progress=False)
     assert report.customers_created == 12
     assert report.rejected_rows == 0 and report.fact_rows > 0
+    # every stream handed over its last batch before the replies (with the totals) came back
+    assert 0 < report.facts_sent_seconds <= report.facts_seconds
     (chunk,) = customer_chunks(spec, chunk_size=100)
     scores = zip(chunk.customer_id, chunk.assessment_score, strict=True)
     assessed = [str(c) for c, score in scores if score >= 0]
