@@ -11,16 +11,14 @@ the same machine at the same time. The data is made before timing starts."""
 
 import argparse
 import asyncio
-import os
 
 import asyncpg
 import numpy as np
 
 from bench.ingest import CpuMeter
-from ops.bootstrap_db import drop_database
 from ops.dsn import service_url
 from ops.embedded_pg import database_url
-from ops.launcher import Mesh
+from ops.launcher import scratch_mesh
 from services.profile.adapters.facts_repository import FactsRepository
 from services.profile.demo.generator import customer_id_of
 from services.profile.domain.facts import VALUE_COLUMNS, FactsBatch
@@ -77,22 +75,19 @@ def main() -> None:
     args = parser.parse_args()
 
     admin = database_url()
-    database = f"ct_bench_{os.getpid()}"
-    mesh = Mesh(admin_url=admin, database=database, ports={})
-    mesh.prepare_database()
-    try:
+    with scratch_mesh(admin, "bench_copy", ports={}) as mesh:
         work = [
             batches(args.customers, args.days, c, args.connections) for c in range(args.connections)
         ]
-        url = service_url(admin, "profile", database).replace("postgresql+asyncpg", "postgresql")
+        url = service_url(admin, "profile", mesh.database).replace(
+            "postgresql+asyncpg", "postgresql"
+        )
         rows, cpu = asyncio.run(measure(url, work))
         print(
             f"COPY alone: {rows:,} rows in {cpu.seconds:.1f} s = {rows / cpu.seconds:,.0f} rows/s "
             f"({args.connections} connections, {BATCH_ROWS}-row batches)"
         )
         print(f"CPU per row: {cpu.per_row(rows)}; machine busy {cpu.busy():.0%}")
-    finally:
-        asyncio.run(drop_database(admin, database))
 
 
 if __name__ == "__main__":

@@ -29,9 +29,9 @@ import grpc
 
 from clienttier.profile.v1 import profile_pb2, profile_pb2_grpc
 from mesh.channels import open_channel
-from ops.bootstrap_db import connect, drop_database
+from ops.bootstrap_db import connect
 from ops.embedded_pg import database_url
-from ops.launcher import Mesh, free_port
+from ops.launcher import free_port, scratch_mesh
 from ops.seed import peak_rss_mib, seed
 from services.profile.demo.generator import BrokerageSpec, customer_id_of
 
@@ -265,17 +265,14 @@ def main() -> None:
     args = parser.parse_args()
 
     admin = database_url()
-    database = f"ct_bench_{os.getpid()}"
-    mesh = Mesh(
-        admin_url=admin,
-        database=database,
+    with scratch_mesh(
+        admin,
+        "bench_ingest",
         ports={"profile": free_port()},
         env={"CT_LOG_LEVEL": "WARNING"},
         copies={"profile": args.server_processes},
-    )
-    mesh.prepare_database()
-    mesh.start("profile")
-    try:
+    ) as mesh:
+        mesh.start("profile")
         mesh.wait_serving(["profile"])
         spec = BrokerageSpec(customers=args.customers, days=args.days, seed=11)
         pid = mesh.procs["profile"].pid  # the first process, when there are several
@@ -319,7 +316,7 @@ def main() -> None:
         )
         print(f"resident memory while loading (customers, then facts):\n{trail.summary()}")
         if args.latency_seconds > 0:
-            asyncio.run(settle(admin, database))
+            asyncio.run(settle(admin, mesh.database))
             with CpuMeter(servers) as cpu:
                 timings = asyncio.run(
                     latency(
@@ -339,9 +336,6 @@ def main() -> None:
             )
             calls = len(timings) + WARM_UP_CALLS
             print(f"CPU per call: {cpu.per_call(calls)}; machine busy {cpu.busy():.0%}")
-    finally:
-        mesh.stop_all()
-        asyncio.run(drop_database(admin, database))
 
 
 if __name__ == "__main__":

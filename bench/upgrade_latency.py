@@ -15,7 +15,6 @@ reported. The scratch database is dropped at the end."""
 import argparse
 import asyncio
 import math
-import os
 import time
 
 import grpc
@@ -25,9 +24,8 @@ from clienttier.grading.v1 import grading_pb2, grading_pb2_grpc
 from clienttier.profile.v1 import facts_pb2, facts_pb2_grpc, profile_pb2, profile_pb2_grpc
 from mesh.channels import open_channel
 from mesh.outbox import unpack
-from ops.bootstrap_db import drop_database
 from ops.embedded_pg import database_url
-from ops.launcher import Mesh, free_port
+from ops.launcher import Mesh, free_port, scratch_mesh
 from ops.seed import _aiter, customer_batches, fact_batches
 from services.profile.demo.generator import BrokerageSpec, trading_days
 
@@ -192,23 +190,16 @@ def main() -> None:
         help="how long grading may take to take in the import before the run gives up",
     )  # fmt: skip
     args = parser.parse_args()
-    admin = database_url()
-    database = f"ct_bench_upgrade_{os.getpid()}"
-    mesh = Mesh(
-        admin_url=admin,
-        database=database,
+    with scratch_mesh(
+        database_url(),
+        "bench_upgrade",
         ports={"profile": free_port(), "grading": free_port()},
         env={"CT_LOG_LEVEL": "WARNING", "CT_GRADING_SCHEDULE": "off"},
-    )
-    mesh.prepare_database()
-    mesh.start("profile")
-    mesh.start("grading")
-    try:
+    ) as mesh:
+        mesh.start("profile")
+        mesh.start("grading")
         mesh.wait_serving(["profile", "grading"])
         asyncio.run(run(mesh, args.customers, args.probes, args.catch_up_seconds))
-    finally:
-        mesh.stop_all()
-        asyncio.run(drop_database(admin, database))
 
 
 if __name__ == "__main__":

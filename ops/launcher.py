@@ -12,14 +12,17 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from mesh.migrations import upgrade
-from ops.bootstrap_db import bootstrap
+from ops.bootstrap_db import bootstrap, drop_database
 from ops.dsn import DEFAULT_DATABASE, SERVICES_WITH_DB, service_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,6 +153,20 @@ class Mesh:
 
     def exited(self) -> list[str]:
         return [name for name, proc in self.procs.items() if proc.poll() is not None]
+
+
+@contextmanager
+def scratch_mesh(admin_url: str, purpose: str, **options: Any) -> Iterator[Mesh]:
+    """A Mesh (`options`: its fields) on a migrated database of its own, named after `purpose`
+    and this process; on the way out its processes are stopped and the database dropped.
+    What a bench runs on."""
+    mesh = Mesh(admin_url=admin_url, database=f"ct_{purpose}_{os.getpid()}", **options)
+    try:
+        mesh.prepare_database()
+        yield mesh
+    finally:
+        mesh.stop_all()
+        asyncio.run(drop_database(admin_url, mesh.database))
 
 
 def _banner(mesh: Mesh) -> str:
