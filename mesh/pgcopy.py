@@ -120,12 +120,14 @@ def _block(
 
 
 def encode_blocks(
-    columns: Sequence[tuple[str, str, np.ndarray]], block_bytes: int = 64 << 10
+    columns: Sequence[tuple[str, str, np.ndarray]], block_bytes: int = 1 << 20
 ) -> Iterator[bytes]:
     """A binary COPY stream of (name, pg type, values) columns, block by block; NaT dates
     are NULL. "text" columns are numpy bytes arrays ("S"): a block is split by their
     lengths (an id column has one length or a few), so each part is fixed-width again.
-    Blocks stay small so that their buffers are reused rather than mapped afresh each time."""
+    A block costs a fixed few tens of microseconds (its dtype, a socket write): an ingest
+    batch of 2,000 days fits in one (0.40 µs a row to encode, against 0.54-0.67 in 64 KiB
+    blocks), and a block is still small beside the rows it encodes."""
     yield HEADER
     n = len(columns[0][2])
     date_columns = [values for _, pg_type, values in columns if pg_type == "date"]

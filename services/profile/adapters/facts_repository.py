@@ -203,18 +203,17 @@ class FactsRepository:
         return set(ids) - set(known or ())
 
     async def insert_new_days(self, batch: FactsBatch) -> bool:
-        """COPY the batch's days. False, with nothing written, when one of them is stored
-        already (or is being stored by another transaction, which this one waits for)."""
+        """COPY the batch's days. False when one of them is stored already (or is being
+        stored by another transaction, which this one waits for): the transaction has then
+        failed, and the caller rolls it back. (No savepoint to carry on after the failure:
+        nothing would, and a savepoint makes every row of the COPY a subtransaction's.)"""
         columns = [("customer_id", "text", batch.customer_id_bytes)]
         columns.append(("day", "date", EPOCH + batch.day.astype("timedelta64[D]")))
         columns += [(c, _DAY_TYPES.get(c, "int8"), batch.values[c]) for c in VALUE_COLUMNS]
-        await self.conn.execute("SAVEPOINT new_days")
         try:
             await self._copy("profile", "daily_facts", columns)
         except asyncpg.UniqueViolationError:
-            await self.conn.execute("ROLLBACK TO SAVEPOINT new_days")
             return False
-        await self.conn.execute("RELEASE SAVEPOINT new_days")
         return True
 
     async def queue_days(self, batch: FactsBatch) -> None:

@@ -4,8 +4,8 @@ A batch whose shape is wrong (columns of different lengths) is refused whole; ot
 bad row is set aside with the column at fault and the reason, and the good rows go on."""
 
 import re
-from dataclasses import dataclass
-from functools import cached_property
+import string
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,9 +36,20 @@ ASSET_PARTS = (
     "reits_trust_fen",
 )
 
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def _byte_set(chars: str) -> np.ndarray:
+    allowed = np.zeros(256, dtype=bool)
+    allowed[list(chars.encode())] = True
+    return allowed
+
+
+# A customer id: 1-64 ASCII characters, a letter or digit first, then also "_", "." or "-".
+_ID_MAX = 64
+_ID_FIRST = _byte_set(string.ascii_letters + string.digits)
+_ID_REST = _byte_set(string.ascii_letters + string.digits + "_.-")
 
 
 @dataclass(frozen=True)
@@ -56,15 +67,21 @@ class FactsBatch:
     customer_id: np.ndarray  # object array of str
     day: np.ndarray  # int32 days since the epoch
     values: dict[str, np.ndarray]  # int64 per VALUE_COLUMNS
+    # The ids as a numpy bytes array ("S"; only ASCII ids pass check_batch), as COPY, the
+    # roll-up's queue and the quarter deltas take them; made from customer_id when not given.
+    id_bytes: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.id_bytes is None:
+            self.id_bytes = self.customer_id.astype("S")
+
+    @property
+    def customer_id_bytes(self) -> np.ndarray:
+        assert self.id_bytes is not None  # set by __post_init__
+        return self.id_bytes
 
     def __len__(self) -> int:
         return len(self.rows)
-
-    @cached_property
-    def customer_id_bytes(self) -> np.ndarray:
-        """The ids as a numpy bytes array ("S"; check_batch lets only ASCII through), as COPY,
-        the roll-up's queue and the quarter deltas take them: converted once per batch."""
-        return self.customer_id.astype("S")
 
     def keep(self, mask: np.ndarray) -> "FactsBatch":
         return FactsBatch(
@@ -72,6 +89,7 @@ class FactsBatch:
             self.customer_id[mask],
             self.day[mask],
             {k: v[mask] for k, v in self.values.items()},
+            self.customer_id_bytes[mask],
         )
 
 
@@ -107,16 +125,11 @@ def check_batch(
             )
     out = _Rejections(n)
     ids = np.array(customer_ids, dtype=object)
-
-    valid_ids = {c for c in set(customer_ids) if _ID.fullmatch(c)}
-    out.add(
-        np.fromiter((c not in valid_ids for c in customer_ids), bool, n),
-        "customer_id",
-        lambda r: f"{customer_ids[r]!r} is not a customer id",
-    )
+    id_bytes, valid_ids = _check_ids(customer_ids)
+    out.add(~valid_ids, "customer_id", lambda r: f"{customer_ids[r]!r} is not a customer id")
     # Batches hold few distinct days: parse each once.
-    parsed = {d: _parse_day(d) for d in set(days)}
-    day_no = np.fromiter((parsed[d] if parsed[d] is not None else -1 for d in days), np.int32, n)
+    parsed = {d: -1 if (p := _parse_day(d)) is None else p for d in set(days)}
+    day_no = np.array(list(map(parsed.__getitem__, days)), dtype=np.int32).reshape(n)
     out.add(day_no < 0, "day", lambda r: f"{days[r]!r} is not a date in the format YYYY-MM-DD")
 
     arrays = {k: np.asarray(values[k], dtype=np.int64) for k in VALUE_COLUMNS}
@@ -132,16 +145,33 @@ def check_batch(
         ),
     )
 
-    # A (customer, day) twice in one batch: the first stands, later ones are refused.
-    if len(set(zip(customer_ids, days, strict=True))) < n:
+    # A (customer, day) twice in one batch: the first stands, later ones are refused. (Ids
+    # all distinct, the usual end-of-day batch, settle it without building the pairs.)
+    if len(set(customer_ids)) < n and len(set(zip(customer_ids, days, strict=True))) < n:
         key = np.char.add(ids.astype(str), day_no.astype(str))
         _, first = np.unique(key, return_index=True)
         repeated = np.ones(n, dtype=bool)
         repeated[first] = False
         out.add(repeated, "day", lambda r: f"customer {customer_ids[r]} has {days[r]} twice")
 
-    keep = ~out.bad
-    batch = FactsBatch(
-        np.flatnonzero(keep), ids[keep], day_no[keep], {k: v[keep] for k, v in arrays.items()}
-    )
-    return batch, out.found
+    batch = FactsBatch(np.arange(n), ids, day_no, arrays, id_bytes)
+    return (batch.keep(~out.bad) if out.found else batch), out.found
+
+
+def _check_ids(customer_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The ids as a bytes array, and which of them are customer ids: checked as a matrix of
+    bytes, not id by id. Ids that cannot be one (too long, not ASCII) become b"" first, so
+    they fail too and one long id cannot widen the matrix."""
+    lengths = np.fromiter(map(len, customer_ids), np.int64, len(customer_ids))
+    try:
+        if lengths.max(initial=0) > _ID_MAX:
+            raise UnicodeEncodeError("ascii", "", 0, 0, "too long for an id")
+        id_bytes = np.array(customer_ids, dtype="S")
+    except UnicodeEncodeError:
+        fit = [c if len(c) <= _ID_MAX and c.isascii() else "" for c in customer_ids]
+        id_bytes = np.array(fit, dtype="S")
+    chars = id_bytes.view(np.uint8).reshape(len(customer_ids), id_bytes.dtype.itemsize)
+    # Bytes past an id's length are numpy's padding; a NUL inside an id is not allowed.
+    inside = np.arange(chars.shape[1]) < lengths[:, None]
+    valid = (lengths > 0) & _ID_FIRST[chars[:, 0]] & (_ID_REST[chars] | ~inside).all(axis=1)
+    return id_bytes, valid

@@ -95,8 +95,8 @@ async def _queue_new_days(
     uow: ProfileUnitOfWork, batch: FactsBatch, known: KnownCustomers | None
 ) -> list[int] | None:
     """The bulk path: COPY the batch's days and queue them for the roll-up, in one commit.
-    The positions of rows whose customer does not exist; None, with nothing written, when
-    one of the days is stored already."""
+    The positions of rows whose customer does not exist; None, with nothing written (the
+    transaction rolls back), when one of the days is stored already."""
     async with uow:
         conn = await uow.raw_connection()
         # Not waiting for this commit to reach disk is safe: the stream replies only after the
