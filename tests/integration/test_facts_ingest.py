@@ -164,6 +164,12 @@ async def test_each_batch_publishes_one_event_with_the_new_quarter_totals(engine
     t = recorded.totals
     got = sorted(zip(t.customer_id, t.period, t.days, t.total_assets_fen_sum, strict=True))
     assert got == sorted([(a, "2026Q2", 1, 1000), (b, "2026Q2", 1, 2000), (b, "2026Q3", 1, 3000)])
+    days = sorted(zip(t.customer_id, t.period, t.first_day, t.last_day, strict=True))
+    assert days == sorted([
+        (a, "2026Q2", "2026-05-05", "2026-05-05"),
+        (b, "2026Q2", "2026-05-05", "2026-05-05"),
+        (b, "2026Q3", "2026-07-01", "2026-07-01"),
+    ])  # fmt: skip
     assert recorded.rows == 3
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from mesh import pgcopy
 from services.profile.domain.facts import VALUE_COLUMNS, FactsBatch
-from services.profile.domain.quarter_deltas import EPOCH, FIRST, LAST, SUMS
+from services.profile.domain.quarter_deltas import EPOCH, FIRST, LAST, SUMS, iso_days
 
 # What the batch statement returns per touched (customer, quarter), as parallel arrays:
 # DailyFactsRecorded's PeriodTotalsColumns field <- the period_totals column.
@@ -28,8 +28,9 @@ TOTALS_COLUMNS = {
     "customer_version": "version",
     "days": "days",
     **{c: c for c in SUMS},
-    "first_day": "first_day::text",
-    "last_day": "last_day::text",
+    # As day numbers; iso_days makes them "YYYY-MM-DD", a distinct day once.
+    "first_day": "first_day - DATE '1970-01-01'",
+    "last_day": "last_day - DATE '1970-01-01'",
     "first_total_assets_fen": "first_total_assets_fen",
     "last_total_assets_fen": "last_total_assets_fen",
     "last_margin_debt_fen": "last_margin_debt_fen",
@@ -162,6 +163,12 @@ FOLDING_DDL = "CREATE TEMPORARY TABLE folding ({}) ON COMMIT DROP".format(
 FOLD = _fold_sql()
 
 
+def _totals_columns(arrays: list[list]) -> dict[str, list]:
+    """TOTALS_COLUMNS' arrays as PeriodTotalsColumns fields, days as text."""
+    columns = dict(zip(TOTALS_COLUMNS, arrays, strict=True))
+    return columns | {d: iso_days(columns[d]) for d in ("first_day", "last_day")}
+
+
 class ConcurrentDayInsert(Exception):
     """Another transaction inserted one of the batch's new days first; retry the batch."""
 
@@ -183,7 +190,7 @@ class FactsRepository:
         replaced, raced, unknown, *arrays = await self.conn.fetchrow(STORE_BATCH, *args)
         if raced:
             raise ConcurrentDayInsert(f"{raced} days were inserted concurrently")
-        totals = {c: a or [] for c, a in zip(TOTALS_COLUMNS, arrays, strict=True)}
+        totals = _totals_columns([a or [] for a in arrays])
         return StoredBatch(replaced, unknown or [], totals)
 
     async def missing_customers(self, ids: list[str]) -> set[str]:
@@ -233,6 +240,9 @@ class FactsRepository:
             packed.getvalue(),
         )
 
+    async def queued_rows(self) -> int:
+        return await self.conn.fetchval("SELECT coalesce(sum(rows), 0) FROM profile.pending_totals")
+
     async def take_queued(self, max_rows: int, wait: bool) -> list[dict[str, np.ndarray]]:
         """Remove and return about max_rows queued rows (at least one batch's), batches of
         the same customers together, so that merging them leaves fewer rows to update.
@@ -266,7 +276,7 @@ class FactsRepository:
         columns = [(c, _DELTA_TYPES.get(c, "int8"), deltas[c]) for c in DELTA_COLUMNS]
         await self._copy(None, "folding", columns)
         async for arrays in self.conn.cursor(FOLD, chunk_rows, prefetch=1):
-            yield dict(zip(TOTALS_COLUMNS, arrays, strict=True))
+            yield _totals_columns(arrays)
 
     async def _copy(
         self, schema: str | None, table: str, columns: list[tuple[str, str, np.ndarray]]

@@ -44,6 +44,13 @@ def quarter_labels(days: np.ndarray) -> np.ndarray:
     return np.char.add(np.char.add(years, b"Q"), quarters)[position.ravel()]
 
 
+def iso_days(days: list[int]) -> list[str]:
+    """Days since 1970-01-01 -> "YYYY-MM-DD", each distinct day formatted once (numpy's own
+    date-to-text conversion costs ~0.5 µs a value; Postgres's, in a query, about as much)."""
+    text = {d: str(EPOCH + np.timedelta64(d, "D")) for d in set(days)}
+    return list(map(text.__getitem__, days))
+
+
 def quarter_deltas(batch: FactsBatch) -> dict[str, np.ndarray]:
     """Every day in the batch counted as new, one row per (customer, quarter): customer ids
     and periods as bytes, first_day and last_day as datetime64[D], the rest int64."""

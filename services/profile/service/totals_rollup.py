@@ -64,26 +64,34 @@ class TotalsRollup:
     async def fold_all(self) -> int:
         """Fold everything queued before this call; the number of queued rows folded."""
         async with self._folding:
-            taken = await asyncio.gather(*(self._fold_until_empty(False) for _ in range(FOLDERS)))
+            # Folds of an even share each, so that a queue smaller than FOLDERS x fold_rows
+            # (one day of the whole book) still keeps every folder busy.
+            share = min(self.fold_rows, -(-await self._queued_rows() // FOLDERS))
+            folds = (self._fold_until_empty(False, share) for _ in range(FOLDERS))
+            taken = await asyncio.gather(*folds)
             # Then wait out batches another process was folding, so they are in too.
-            return sum(taken) + await self._fold_until_empty(True)
+            return sum(taken) + await self._fold_until_empty(True, self.fold_rows)
 
-    async def _fold_until_empty(self, wait: bool) -> int:
+    async def _queued_rows(self) -> int:
+        async with ProfileUnitOfWork(self.engine) as uow:
+            return await FactsRepository(await uow.raw_connection()).queued_rows()
+
+    async def _fold_until_empty(self, wait: bool, rows: int) -> int:
         folded = 0
-        while taken := await self._fold_once(wait):
+        while taken := await self._fold_once(wait, rows):
             folded += taken
         return folded
 
-    async def _fold_once(self, wait: bool) -> int:
+    async def _fold_once(self, wait: bool, rows: int) -> int:
         """One transaction. Both writers of totals take their rows in key order; should
         Postgres still break a deadlock with another writer, this runs again."""
-        return await attempts()(self._fold_transaction, wait)
+        return await attempts()(self._fold_transaction, wait, rows)
 
-    async def _fold_transaction(self, wait: bool) -> int:
+    async def _fold_transaction(self, wait: bool, rows: int) -> int:
         uow = ProfileUnitOfWork(self.engine)
         async with uow:
             repo = FactsRepository(await uow.raw_connection())
-            queued = await repo.take_queued(self.fold_rows, wait)
+            queued = await repo.take_queued(max(rows, 1), wait)
             if not queued:
                 return 0
             await self._add(uow, repo, queued)

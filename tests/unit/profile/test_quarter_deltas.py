@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from services.profile.domain.facts import VALUE_COLUMNS, FactsBatch
 from services.profile.domain.quarter_deltas import (
+    iso_days,
     merge,
     quarter_deltas,
     quarter_labels,
@@ -37,6 +38,12 @@ def _batch(rows: list[tuple[str, str, int]]) -> FactsBatch:
         np.array([_day(d) for _, d, _ in rows], dtype=np.int32),
         values,
     )
+
+
+def test_iso_days_writes_each_day_as_yyyy_mm_dd_in_the_order_given():
+    days = [_day(d) for d in ("2026-03-31", "1999-12-31", "2026-03-31", "2028-02-29")]
+    assert iso_days(days) == ["2026-03-31", "1999-12-31", "2026-03-31", "2028-02-29"]
+    assert iso_days([]) == []
 
 
 def test_quarter_labels_change_on_the_first_day_of_a_quarter():
