@@ -103,12 +103,14 @@ def fact_batches(
         for start in range(0, len(mine), batch_rows):
             rows = slice(start, start + batch_rows)
             picked = mine[rows]
-            columns = facts_pb2.DailyFactsColumns(
-                customer_id=ids[rows].tolist(), day=[iso] * len(picked)
-            )
+            # Filled in place: IngestDailyFactsRequest(rows=columns) would copy every column.
+            request = facts_pb2.IngestDailyFactsRequest()
+            columns = request.rows
+            columns.customer_id.extend(ids[rows].tolist())
+            columns.day.extend([iso] * len(picked))
             for name in VALUE_COLUMNS:
                 getattr(columns, name).extend(getattr(facts, name)[picked].tolist())
-            yield facts_pb2.IngestDailyFactsRequest(rows=columns)
+            yield request
             progress.update(len(picked))
 
 
