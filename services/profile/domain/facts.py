@@ -69,16 +69,11 @@ class FactsBatch:
     values: dict[str, np.ndarray]  # int64 per VALUE_COLUMNS
     # The ids as a numpy bytes array ("S"; only ASCII ids pass check_batch), as COPY, the
     # roll-up's queue and the quarter deltas take them; made from customer_id when not given.
-    id_bytes: np.ndarray | None = field(default=None, repr=False)
+    customer_id_bytes: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        if self.id_bytes is None:
-            self.id_bytes = self.customer_id.astype("S")
-
-    @property
-    def customer_id_bytes(self) -> np.ndarray:
-        assert self.id_bytes is not None  # set by __post_init__
-        return self.id_bytes
+        if self.customer_id_bytes is None:
+            self.customer_id_bytes = self.customer_id.astype("S")
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -163,11 +158,8 @@ def _check_ids(customer_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     bytes, not id by id. Ids that cannot be one (too long, not ASCII) become b"" first, so
     they fail too and one long id cannot widen the matrix."""
     lengths = np.fromiter(map(len, customer_ids), np.int64, len(customer_ids))
-    try:
-        if lengths.max(initial=0) > _ID_MAX:
-            raise UnicodeEncodeError("ascii", "", 0, 0, "too long for an id")
-        id_bytes = np.array(customer_ids, dtype="S")
-    except UnicodeEncodeError:
+    id_bytes = _as_bytes(customer_ids) if lengths.max(initial=0) <= _ID_MAX else None
+    if id_bytes is None:
         fit = [c if len(c) <= _ID_MAX and c.isascii() else "" for c in customer_ids]
         id_bytes = np.array(fit, dtype="S")
     chars = id_bytes.view(np.uint8).reshape(len(customer_ids), id_bytes.dtype.itemsize)
@@ -175,3 +167,11 @@ def _check_ids(customer_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     inside = np.arange(chars.shape[1]) < lengths[:, None]
     valid = (lengths > 0) & _ID_FIRST[chars[:, 0]] & (_ID_REST[chars] | ~inside).all(axis=1)
     return id_bytes, valid
+
+
+def _as_bytes(customer_ids: list[str]) -> np.ndarray | None:
+    """None when one of the ids is not ASCII."""
+    try:
+        return np.array(customer_ids, dtype="S")
+    except UnicodeEncodeError:
+        return None

@@ -14,6 +14,7 @@ transaction that adds it, so it counts exactly once."""
 
 import asyncio
 import logging
+import math
 import time
 import uuid
 
@@ -66,7 +67,8 @@ class TotalsRollup:
         async with self._folding:
             # Folds of an even share each, so that a queue smaller than FOLDERS x fold_rows
             # (one day of the whole book) still keeps every folder busy.
-            share = min(self.fold_rows, -(-await self._queued_rows() // FOLDERS))
+            queued = await self._queued_rows()
+            share = max(1, min(self.fold_rows, math.ceil(queued / FOLDERS)))
             folds = (self._fold_until_empty(False, share) for _ in range(FOLDERS))
             taken = await asyncio.gather(*folds)
             # Then wait out batches another process was folding, so they are in too.
@@ -91,7 +93,7 @@ class TotalsRollup:
         uow = ProfileUnitOfWork(self.engine)
         async with uow:
             repo = FactsRepository(await uow.raw_connection())
-            queued = await repo.take_queued(max(rows, 1), wait)
+            queued = await repo.take_queued(rows, wait)
             if not queued:
                 return 0
             await self._add(uow, repo, queued)
