@@ -270,6 +270,49 @@ async def test_folding_in_bounded_passes_and_chunked_events_loses_nothing(engine
     assert {c: days for c, (_, days) in newest.items()} == dict.fromkeys(ids, 2)
 
 
+async def test_a_fold_publishes_the_stored_totals_of_rows_it_created_and_rows_it_updated(engines):
+    a, b = await _customers(engines, 2)
+    await _ingest(engines, [{"customer_id": a, "day": "2026-11-02", "total": 10}])  # a's row
+    await facts.ingest_batch(
+        ProfileUnitOfWork(engines["profile"]),
+        *_columns([
+            {"customer_id": a, "day": "2026-11-03", "total": 20, "commission": 3},
+            {"customer_id": b, "day": "2026-11-03", "total": 30, "commission": 4},
+            {"customer_id": b, "day": "2026-12-31", "total": 40},
+            {"customer_id": b, "day": "2027-01-04", "total": 50},
+        ]),
+        queue_totals=True,
+    )  # fmt: skip
+    start = await _last_position(engines)
+    await TotalsRollup(engines["profile"], event_rows=2).fold_all()
+    published, times = {}, 0
+    for event in await _events_after(engines, start):
+        columns = {f.name: list(getattr(event.totals, f.name)) for f in _TOTALS_FIELDS}
+        for row in zip(*columns.values(), strict=True):
+            published[(row[0], row[1])] = dict(zip(columns, row, strict=True))
+            times += 1
+    assert times == len(published)  # each row once
+    sql = text("SELECT * FROM profile.period_totals WHERE customer_id IN (:a, :b)")
+    async with engines["admin"].connect() as conn:
+        stored = (await conn.execute(sql, {"a": a, "b": b})).mappings().all()
+    assert len(stored) == len(published)
+    assert sorted(published) == sorted([(a, "2026Q4"), (b, "2026Q4"), (b, "2027Q1")])
+    for row in stored:
+        event = published[(row["customer_id"], row["period"])]
+        assert event["customer_version"] == row["version"]
+        assert event["first_day"] == row["first_day"].isoformat()
+        assert event["last_day"] == row["last_day"].isoformat()
+        for field in set(event) - {"customer_version", "first_day", "last_day"}:
+            assert event[field] == row[field], field
+    assert published[(a, "2026Q4")]["customer_version"] == 2  # updated
+    assert published[(b, "2026Q4")]["customer_version"] == 1  # created
+    assert published[(b, "2026Q4")]["days"] == 2
+    assert published[(b, "2026Q4")]["last_day"] == "2026-12-31"
+
+
+_TOTALS_FIELDS = facts_pb2.PeriodTotalsColumns.DESCRIPTOR.fields
+
+
 class _ObservedRollup(TotalsRollup):
     """A roll-up whose background loop says when it has folded something."""
 

@@ -107,3 +107,28 @@ def merge(deltas: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     merged.update({t: d[t][firsts] for t in FIRST})
     merged.update({t: d[t][lasts] for t in LAST})
     return merged
+
+
+def created_totals(deltas: dict[str, np.ndarray], existed: set[tuple[str, str]]) -> dict[str, list]:
+    """The totals rows that adding merged deltas created, as DailyFactsRecorded's columns: a
+    created row is its delta as it was, at version 1. `existed` holds the (customer id,
+    period) of the rows that were there before, which are left out."""
+    if len(existed) == len(deltas["customer_id"]):
+        return {"customer_id": []}
+    ids = deltas["customer_id"].astype(str).tolist()
+    periods = deltas["period"].astype(str).tolist()
+    rows: slice | np.ndarray = slice(None)
+    if existed:
+        keys = zip(ids, periods, strict=True)
+        rows = np.flatnonzero(np.fromiter((k not in existed for k in keys), bool, len(ids)))
+        ids, periods = [ids[i] for i in rows], [periods[i] for i in rows]
+    days = {
+        d: (deltas[d][rows] - EPOCH).astype(np.int64).tolist() for d in ("first_day", "last_day")
+    }
+    return {
+        "customer_id": ids,
+        "period": periods,
+        "customer_version": [1] * len(ids),
+        **{c: deltas[c][rows].tolist() for c in ("days", *SUMS, *FIRST, *LAST)},
+        **{d: iso_days(numbers) for d, numbers in days.items()},
+    }
