@@ -6,7 +6,7 @@ BUF_VERSION := 1.75.0
 BUF := .tools/node_modules/.bin/buf
 PROTOS := $(shell find protos -name '*.proto')
 
-.PHONY: setup run test lint format stubs bench clean
+.PHONY: setup run test lint format stubs clean
 .DEFAULT_GOAL := run
 
 setup: $(VENV)/.installed gen/.generated
@@ -42,9 +42,6 @@ lint: setup $(BUF)
 format: setup
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
-
-bench: setup
-	$(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) gen .tools .run

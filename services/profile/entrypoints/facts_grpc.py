@@ -14,6 +14,7 @@ from services.profile.domain.figures import (
     quarters_between,
 )
 from services.profile.service import facts
+from services.profile.service.known_customers import KnownCustomers
 from services.profile.service.totals_rollup import TotalsRollup
 from services.profile.service.unit_of_work import ProfileUnitOfWork
 
@@ -57,7 +58,7 @@ class FactsServicer(facts_pb2_grpc.FactsServiceServicer):
     def __init__(self, engine: AsyncEngine, rollup: TotalsRollup) -> None:
         self.engine = engine
         self.rollup = rollup
-        self.known = facts.KnownCustomers()
+        self.known = KnownCustomers()
 
     def _uow(self) -> ProfileUnitOfWork:
         return ProfileUnitOfWork(self.engine)

@@ -26,28 +26,10 @@ from services.profile.domain.figures import (
     split_period,
     value_rules,
 )
+from services.profile.service.known_customers import KnownCustomers
 from services.profile.service.unit_of_work import ProfileUnitOfWork
 
 EPOCH = date(1970, 1, 1)
-
-
-class KnownCustomers:
-    """Ids found to be customers, so a daily ingest of the same book looks each customer up
-    once per process rather than once a day. Customers are never deleted (closing one is a
-    status), so an id once found stays true. Bounded: past `limit` ids it starts afresh
-    (about 75 bytes an id)."""
-
-    def __init__(self, limit: int = 2_000_000) -> None:
-        self.limit = limit
-        self._ids: set[str] = set()
-
-    def unseen(self, ids: set[str]) -> list[str]:
-        return list(ids - self._ids)
-
-    def add(self, ids: set[str]) -> None:
-        if len(self._ids) + len(ids) > self.limit:
-            self._ids.clear()
-        self._ids |= ids
 
 
 @dataclass
@@ -119,11 +101,11 @@ async def _queue_new_days(
 async def _unknown_rows(
     repo: FactsRepository, batch: FactsBatch, known: KnownCustomers | None
 ) -> list[int]:
-    ids = set(batch.customer_id.tolist())
-    unseen = known.unseen(ids) if known else list(ids)
-    missing = await repo.missing_customers(unseen)
-    if known:
-        known.add(set(unseen) - missing)
+    ids = np.unique(batch.customer_id_bytes)
+    unseen = known.unseen(ids) if known is not None else ids
+    missing = await repo.missing_customers([i.decode() for i in unseen.tolist()])
+    if known is not None:
+        known.add(unseen[[i.decode() not in missing for i in unseen.tolist()]])
     return [i for i, c in enumerate(batch.customer_id) if c in missing] if missing else []
 
 

@@ -1,11 +1,45 @@
-"""The ingest's memo of ids known to be customers (service/facts.py)."""
+"""The ingest's memo of ids known to be customers (service/known_customers.py)."""
 
-from services.profile.service.facts import KnownCustomers
+import numpy as np
+
+from services.profile.service.known_customers import KnownCustomers
+
+
+def _ids(*ids: str) -> np.ndarray:
+    return np.array(ids, dtype="S")
+
+
+def _unseen(known: KnownCustomers, *ids: str) -> list[str]:
+    return sorted(i.decode() for i in known.unseen(_ids(*ids)).tolist())
+
+
+def test_ids_added_are_seen_before_and_after_they_are_merged():
+    known = KnownCustomers(merge_every=3)
+    known.add(_ids("C002", "C004"))
+    assert _unseen(known, "C001", "C002", "C004", "C005") == ["C001", "C005"]
+    known.add(_ids("C001"))  # the third: merged into the sorted ids
+    assert _unseen(known, "C001", "C002", "C003", "C004", "C005") == ["C003", "C005"]
+    known.add(_ids("C003", "C000"))  # two newest, besides three merged
+    assert _unseen(known, "C000", "C001", "C002", "C003", "C004", "C005", "D") == ["C005", "D"]
+    assert len(known) == 5
+
+
+def test_ids_longer_than_the_merged_ones_widen_the_array_and_shorter_ones_still_match():
+    known = KnownCustomers(merge_every=1)
+    known.add(_ids("AB"))
+    known.add(_ids("ABCDEFGHIJ"))
+    known.add(_ids("A"))
+    assert _unseen(known, "A", "AB", "ABC", "ABCDEFGHIJ", "ABCDEFGHIJK", "B") == [
+        "ABC",
+        "ABCDEFGHIJK",
+        "B",
+    ]
 
 
 def test_known_customers_start_afresh_past_their_bound():
-    known = KnownCustomers(limit=3)
-    known.add({"A", "B"})
-    assert known.unseen({"A", "C"}) == ["C"]
-    known.add({"C", "D"})  # 4 > 3: forget A and B rather than grow
-    assert sorted(known.unseen({"A", "B", "C", "D"})) == ["A", "B"]
+    known = KnownCustomers(limit_bytes=8, merge_every=2)  # ids of 2 bytes: 4 fit
+    known.add(_ids("AA", "BB"))
+    known.add(_ids("CC", "DD"))
+    assert _unseen(known, "AA", "BB", "CC", "DD", "EE") == ["EE"]
+    known.add(_ids("EE", "FF"))  # 6 x 2 > 8: forget the others rather than grow
+    assert _unseen(known, "AA", "BB", "CC", "DD", "EE", "FF") == ["AA", "BB", "CC", "DD"]
