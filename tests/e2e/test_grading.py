@@ -124,6 +124,10 @@ async def run(stubs, day: str, branch: str, **options) -> grading_pb2.GradingRun
 async def test_runs_by_hand_dry_and_applied_with_history_and_distribution(stubs):
     branch = new_id("BR")
     vip, low = await create(stubs, branch), await create(stubs, branch)
+    # Graded at opening before any facts, as a customer opened years before them would be
+    # (grading follows customers and facts separately: facts may otherwise be seen first).
+    for customer in (vip, low):
+        await settled(stubs, customer, "2020-03-01")
     await stubs.facts.RecordDailyFacts(facts(vip, "2026-02-02", 6_000_000))
     await stubs.facts.RecordDailyFacts(
         facts(low, "2026-02-02", 1_000, net_commission_fen=60_000 * YUAN)
