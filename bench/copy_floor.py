@@ -15,7 +15,7 @@ import asyncio
 import asyncpg
 import numpy as np
 
-from bench.ingest import CpuMeter
+from bench.measure import CpuMeter
 from ops.dsn import service_url
 from ops.embedded_pg import database_url
 from ops.launcher import scratch_mesh

@@ -14,7 +14,7 @@ import sys
 
 import grpc
 
-from bench.ingest import cpu_seconds, open_loop, percentile
+from bench.measure import cpu_seconds, open_loop, percentile
 
 METHOD = "/bench.Floor/Answer"
 

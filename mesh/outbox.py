@@ -78,6 +78,26 @@ def outbox_ddl(schema: str) -> str:
         )"""
 
 
+def payload_compression_ddl(schema: str) -> str:
+    """`outbox_table`'s payloads compressed with lz4, or stored as they are where the server
+    was built without lz4 (the embedded one): Postgres's default (pglz) spent 0.31 s of
+    server CPU on 15 MB of columnar events, lz4 0.05 s for the same size. Frozen like
+    outbox_ddl; each service with an outbox applies it in a migration of its own."""
+    return f"""
+        DO $$
+        BEGIN
+            ALTER TABLE {schema}.outbox ALTER COLUMN payload SET COMPRESSION lz4;
+        EXCEPTION WHEN feature_not_supported THEN
+            ALTER TABLE {schema}.outbox ALTER COLUMN payload SET STORAGE EXTERNAL;
+        END $$"""
+
+
+def payload_compression_undo_ddl(schema: str) -> list[str]:
+    """Back to Postgres's defaults, one statement each (migrations run them one by one)."""
+    column = f"ALTER TABLE {schema}.outbox ALTER COLUMN payload"
+    return [f"{column} SET STORAGE EXTENDED", f"{column} SET COMPRESSION default"]
+
+
 def cursor_ddl(schema: str) -> str:
     """DDL of `cursor_table`, frozen like outbox_ddl."""
     return f"""

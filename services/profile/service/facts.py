@@ -103,10 +103,11 @@ async def _unknown_rows(
 ) -> list[int]:
     ids = np.unique(batch.customer_id_bytes)
     unseen = known.unseen(ids) if known is not None else ids
-    missing = await repo.missing_customers([i.decode() for i in unseen.tolist()])
+    missing = await repo.missing_customers(unseen.astype(str).tolist())
+    gone = np.array(list(missing), dtype="S") if missing else unseen[:0]
     if known is not None:
-        known.add(unseen[[i.decode() not in missing for i in unseen.tolist()]])
-    return [i for i, c in enumerate(batch.customer_id) if c in missing] if missing else []
+        known.add(unseen[~np.isin(unseen, gone)])
+    return np.flatnonzero(np.isin(batch.customer_id_bytes, gone)).tolist() if missing else []
 
 
 def _result(
