@@ -310,6 +310,25 @@ async def test_a_fold_publishes_the_stored_totals_of_rows_it_created_and_rows_it
     assert published[(b, "2026Q4")]["last_day"] == "2026-12-31"
 
 
+async def test_a_fold_takes_only_what_was_queued_before_it_began(engines):
+    early = await _queue_one_day(engines, "2026-07-01")
+    late = []
+
+    class _Fed(TotalsRollup):
+        async def _queue_mark(self) -> tuple[int, int]:
+            mark = await super()._queue_mark()
+            if not late:  # another stream queues a day once this fold has begun
+                late.append(await _queue_one_day(engines, "2026-07-01"))
+            return mark
+
+    rollup = _Fed(engines["profile"])
+    assert await rollup.fold_all() >= 1
+    assert [t[0] for t in await _quarter_totals(engines, early)] == ["2026Q3"]
+    assert await _quarter_totals(engines, late[0]) == []  # left for the next fold
+    assert await rollup.fold_all() >= 1
+    assert [t[0] for t in await _quarter_totals(engines, late[0])] == ["2026Q3"]
+
+
 _TOTALS_FIELDS = facts_pb2.PeriodTotalsColumns.DESCRIPTOR.fields
 
 

@@ -249,17 +249,25 @@ class FactsRepository:
             packed.getvalue(),
         )
 
-    async def queued_rows(self) -> int:
-        return await self.conn.fetchval("SELECT coalesce(sum(rows), 0) FROM profile.pending_totals")
+    async def queue_mark(self) -> tuple[int, int]:
+        """How many rows are queued, and the id of the last batch queued (0 if none)."""
+        row = await self.conn.fetchrow(
+            "SELECT coalesce(sum(rows), 0), coalesce(max(id), 0) FROM profile.pending_totals"
+        )
+        return row[0], row[1]
 
-    async def take_queued(self, max_rows: int, wait: bool) -> list[dict[str, np.ndarray]]:
-        """Remove and return about max_rows queued rows (at least one batch's), batches of
-        the same customers together, so that merging them leaves fewer rows to update.
-        Batches another transaction is taking are skipped, or with `wait` waited for (and
-        then skipped, being gone): a waiting take that finds nothing proves that everything
-        queued before it is in the totals."""
+    async def take_queued(
+        self, max_rows: int, wait: bool, up_to: int
+    ) -> list[dict[str, np.ndarray]]:
+        """Remove and return about max_rows queued rows (at least one batch's) of the
+        batches up to id `up_to`, batches of the same customers together, so that merging
+        them leaves fewer rows to update. Batches another transaction is taking are skipped,
+        or with `wait` waited for (and then skipped, being gone): a waiting take that finds
+        nothing proves that everything queued up to `up_to` is in the totals."""
         sizes = await self.conn.fetch(
-            "SELECT rows FROM profile.pending_totals ORDER BY first_customer, id LIMIT 1000"
+            "SELECT rows FROM profile.pending_totals WHERE id <= $1"
+            " ORDER BY first_customer, id LIMIT 1000",
+            up_to,
         )
         count, total = 0, 0
         for row in sizes:
@@ -268,10 +276,12 @@ class FactsRepository:
             count, total = count + 1, total + row["rows"]
         blobs = await self.conn.fetch(
             f"""DELETE FROM profile.pending_totals WHERE id IN (
-                  SELECT id FROM profile.pending_totals ORDER BY first_customer, id
+                  SELECT id FROM profile.pending_totals WHERE id <= $2
+                  ORDER BY first_customer, id
                   LIMIT $1 FOR UPDATE{"" if wait else " SKIP LOCKED"})
                 RETURNING deltas""",
             max(count, 1),
+            up_to,
         )
         loaded = [np.load(io.BytesIO(b["deltas"]), allow_pickle=False) for b in blobs]
         return [{c: rows[c] for c in rows.dtype.names} for rows in loaded]

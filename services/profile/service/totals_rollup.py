@@ -63,37 +63,40 @@ class TotalsRollup:
         self._nudged.set()
 
     async def fold_all(self) -> int:
-        """Fold everything queued before this call; the number of queued rows folded."""
+        """Fold everything queued before this call; the number of queued rows folded.
+        Only that: days queued meanwhile wait for the next fold, so that a fold during a
+        long feed carries every day queued since the last one (a customer's days merge into
+        one update), and a stream's reply never waits for other streams' later days."""
         async with self._folding:
+            queued, last = await self._queue_mark()
             # Folds of an even share each, so that a queue smaller than FOLDERS x fold_rows
             # (one day of the whole book) still keeps every folder busy.
-            queued = await self._queued_rows()
             share = max(1, min(self.fold_rows, math.ceil(queued / FOLDERS)))
-            folds = (self._fold_until_empty(False, share) for _ in range(FOLDERS))
+            folds = (self._fold_until_empty(False, share, last) for _ in range(FOLDERS))
             taken = await asyncio.gather(*folds)
             # Then wait out batches another process was folding, so they are in too.
-            return sum(taken) + await self._fold_until_empty(True, self.fold_rows)
+            return sum(taken) + await self._fold_until_empty(True, self.fold_rows, last)
 
-    async def _queued_rows(self) -> int:
+    async def _queue_mark(self) -> tuple[int, int]:
         async with ProfileUnitOfWork(self.engine) as uow:
-            return await FactsRepository(await uow.raw_connection()).queued_rows()
+            return await FactsRepository(await uow.raw_connection()).queue_mark()
 
-    async def _fold_until_empty(self, wait: bool, rows: int) -> int:
+    async def _fold_until_empty(self, wait: bool, rows: int, up_to: int) -> int:
         folded = 0
-        while taken := await self._fold_once(wait, rows):
+        while taken := await self._fold_once(wait, rows, up_to):
             folded += taken
         return folded
 
-    async def _fold_once(self, wait: bool, rows: int) -> int:
+    async def _fold_once(self, wait: bool, rows: int, up_to: int) -> int:
         """One transaction. Both writers of totals take their rows in key order; should
         Postgres still break a deadlock with another writer, this runs again."""
-        return await attempts()(self._fold_transaction, wait, rows)
+        return await attempts()(self._fold_transaction, wait, rows, up_to)
 
-    async def _fold_transaction(self, wait: bool, rows: int) -> int:
+    async def _fold_transaction(self, wait: bool, rows: int, up_to: int) -> int:
         uow = ProfileUnitOfWork(self.engine)
         async with uow:
             repo = FactsRepository(await uow.raw_connection())
-            queued = await repo.take_queued(rows, wait)
+            queued = await repo.take_queued(rows, wait, up_to)
             if not queued:
                 return 0
             await self._add(uow, repo, queued)
