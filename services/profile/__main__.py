@@ -1,5 +1,7 @@
 """python -m services.profile"""
 
+import logging
+
 import grpc
 
 from clienttier.profile.v1 import (
@@ -14,9 +16,13 @@ from mesh.outbox import OutboxFeed
 from mesh.server import Runtime, ServiceApp, run
 from services.profile.adapters.tables import SCHEMA, outbox
 from services.profile.entrypoints import facts_grpc, grpc_server, import_grpc, risk_grpc
+from services.profile.service.facts import learn_customer_book
+from services.profile.service.known_customers import KnownCustomers
 from services.profile.service.totals_rollup import TotalsRollup
+from services.profile.service.unit_of_work import ProfileUnitOfWork
 
 DEFAULT_PORT = 50051
+log = logging.getLogger(__name__)
 
 
 async def build(runtime: Runtime) -> ServiceApp:
@@ -25,9 +31,17 @@ async def build(runtime: Runtime) -> ServiceApp:
     feed = OutboxFeed(engine, outbox)
     profile = grpc_server.ProfileServicer(engine, reads, feed, runtime.stopping)
     rollup = TotalsRollup(engine)
-    facts = facts_grpc.FactsServicer(engine, rollup)
+    known = KnownCustomers()  # one per process: what the import adds, the ingest uses
+    facts = facts_grpc.FactsServicer(engine, rollup, known)
     risk = risk_grpc.RiskAssessmentServicer(engine)
-    onboarding = import_grpc.CustomerImportServicer(engine)
+    onboarding = import_grpc.CustomerImportServicer(engine, known)
+
+    async def load_known_ids() -> None:
+        try:
+            loaded = await learn_customer_book(lambda: ProfileUnitOfWork(engine), known)
+            log.info("customer ids loaded", extra={"fields": {"ids": loaded}})
+        except Exception:  # the memo fills from lookups instead; nothing is wrong
+            log.warning("loading the customer ids failed", exc_info=True)
 
     def register(server: grpc.aio.Server) -> list[str]:
         profile_pb2_grpc.add_ProfileServiceServicer_to_server(profile, server)
@@ -49,7 +63,7 @@ async def build(runtime: Runtime) -> ServiceApp:
     return ServiceApp(
         register=register,
         ready=lambda: database_ready(engine, "profile", SCHEMA),
-        background=[lambda: rollup.run(runtime.stopping)],
+        background=[lambda: rollup.run(runtime.stopping), load_known_ids],
         on_start=feed.start,
         on_stop=stop,
     )

@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 from datetime import date
 
+import numpy as np
 import pytest
 from sqlalchemy import text
 
@@ -13,6 +14,7 @@ from mesh.outbox import OutboxFeed, unpack
 from services.profile.adapters.tables import outbox
 from services.profile.domain.facts import VALUE_COLUMNS
 from services.profile.service import facts
+from services.profile.service.known_customers import KnownCustomers
 from services.profile.service.totals_rollup import TotalsRollup
 from services.profile.service.unit_of_work import ProfileUnitOfWork
 from tests.conftest import new_id
@@ -327,6 +329,20 @@ async def test_a_fold_takes_only_what_was_queued_before_it_began(engines):
     assert await _quarter_totals(engines, late[0]) == []  # left for the next fold
     assert await rollup.fold_all() >= 1
     assert [t[0] for t in await _quarter_totals(engines, late[0])] == ["2026Q3"]
+
+
+async def test_a_process_learns_the_whole_customer_book_page_by_page(engines):
+    ids = await _customers(engines, 5)
+    known = KnownCustomers()
+    loaded = await facts.learn_customer_book(
+        lambda: ProfileUnitOfWork(engines["profile"]), known, page_rows=2
+    )
+    assert loaded >= 5  # the database holds other tests' customers too
+    book = np.array([*ids, "F-not-a-customer"], dtype="S")
+    assert known.unseen(book).tolist() == [b"F-not-a-customer"]
+    full = KnownCustomers(limit_bytes=1)  # not even one page fits
+    assert await facts.learn_customer_book(lambda: ProfileUnitOfWork(engines["profile"]), full) == 0
+    assert len(full) == 0
 
 
 _TOTALS_FIELDS = facts_pb2.PeriodTotalsColumns.DESCRIPTOR.fields

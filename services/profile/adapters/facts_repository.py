@@ -218,6 +218,18 @@ class FactsRepository:
         )
         return set(ids) - set(known or ())
 
+    async def customer_ids_after(self, after: bytes, limit: int) -> np.ndarray:
+        """Up to `limit` customer ids after `after`, in order, as a bytes array: a page of the
+        customer book (ids sort bytewise, as numpy's bytes do)."""
+        ids = await self.conn.fetchval(
+            "SELECT array_agg(convert_to(customer_id, 'UTF8')) FROM ("
+            " SELECT customer_id FROM profile.customers"
+            " WHERE customer_id > convert_from($1, 'UTF8') ORDER BY customer_id LIMIT $2) page",
+            after,
+            limit,
+        )
+        return np.array(ids or [], dtype="S")
+
     async def insert_new_days(self, batch: FactsBatch) -> bool:
         """COPY the batch's days. False when one of them is stored already (or is being
         stored by another transaction, which this one waits for): the transaction has then

@@ -55,10 +55,10 @@ def figures_to_proto(f: Figures, start: str, end: str) -> facts_pb2.PeriodFigure
 
 
 class FactsServicer(facts_pb2_grpc.FactsServiceServicer):
-    def __init__(self, engine: AsyncEngine, rollup: TotalsRollup) -> None:
+    def __init__(self, engine: AsyncEngine, rollup: TotalsRollup, known: KnownCustomers) -> None:
         self.engine = engine
         self.rollup = rollup
-        self.known = KnownCustomers()
+        self.known = known
 
     def _uow(self) -> ProfileUnitOfWork:
         return ProfileUnitOfWork(self.engine)

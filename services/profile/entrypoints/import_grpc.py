@@ -8,14 +8,16 @@ from mesh.rpc import unary
 from services.profile.adapters.messages import customer_from_proto
 from services.profile.domain.customer import validate_identity
 from services.profile.service.customer_import import import_customers
+from services.profile.service.known_customers import KnownCustomers
 from services.profile.service.unit_of_work import ProfileUnitOfWork
 
 SERVICE_NAME = onboarding_pb2.DESCRIPTOR.services_by_name["CustomerImportService"].full_name
 
 
 class CustomerImportServicer(onboarding_pb2_grpc.CustomerImportServiceServicer):
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, known: KnownCustomers) -> None:
         self.engine = engine
+        self.known = known
 
     @unary
     async def ImportCustomers(self, request_iterator, context):  # type: ignore[no-untyped-def]
@@ -35,7 +37,7 @@ class CustomerImportServicer(onboarding_pb2_grpc.CustomerImportServiceServicer):
                             reason=str(exc),
                         )
                     )  # fmt: skip
-            result = await import_customers(ProfileUnitOfWork(self.engine), checked)
+            result = await import_customers(ProfileUnitOfWork(self.engine), checked, self.known)
             response.created += result.created
             response.existing += result.existing
             batch += 1

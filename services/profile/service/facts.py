@@ -8,6 +8,7 @@ dies mid-stream loses at most the batch in flight; the client re-sends it, and r
 replace rather than add. Queued days are in the database, so they outlive the process."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -96,6 +97,22 @@ async def _queue_new_days(
             await repo.queue_days(found)
         await uow.commit()
     return unknown
+
+
+async def learn_customer_book(
+    uow: Callable[[], ProfileUnitOfWork], known: KnownCustomers, page_rows: int = 500_000
+) -> int:
+    """Load the ids of the customer book into `known`, a page per transaction, until it is
+    all in or `known` is full; how many ids were loaded. Run as a process starts, so that its
+    first daily feed does not look every customer up."""
+    loaded, after = 0, b""
+    while True:
+        async with uow() as work:
+            repo = FactsRepository(await work.raw_connection())
+            page = await repo.customer_ids_after(after, page_rows)
+        if not len(page) or not known.preload(page):
+            return loaded
+        loaded, after = loaded + len(page), page[-1]
 
 
 async def _unknown_rows(

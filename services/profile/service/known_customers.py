@@ -1,6 +1,8 @@
-"""Ids the ingest has found to be customers, so that a daily feed of the same book looks each
-customer up once per process rather than once a day (a lookup costs Postgres ~2-6 µs an id).
-Customers are never deleted (closing one is a status), so an id once found stays true."""
+"""Ids known to be customers, so that a daily feed of the same book looks each customer up
+once per process rather than once a day (a lookup costs Postgres ~2-6 µs an id). The process
+learns them from the customer book when it starts, from the customers it imports, and from
+the ingest's own lookups. Customers are never deleted (closing one is a status), so an id once
+known stays true."""
 
 import numpy as np
 
@@ -47,6 +49,16 @@ class KnownCustomers:
         self._small = _insert(self._small, fresh[~_has(self._small, fresh)])
         if len(self._small) >= self.merge_every:
             self._merge()
+
+    def preload(self, ids: np.ndarray) -> bool:
+        """Take in a page of the customer book (a bytes array) in one merge; False, taking
+        none of it, once it would not fit under `limit_bytes`."""
+        width = max(self._large.dtype.itemsize, ids.dtype.itemsize)
+        if (len(self._large) + len(ids)) * width > self.limit_bytes:
+            return False
+        fresh = np.unique(ids)
+        self._large = _insert(self._large, fresh[~_has(self._large, fresh)])
+        return True
 
     def __len__(self) -> int:
         return len(self._large) + len(self._small)

@@ -43,3 +43,13 @@ def test_known_customers_start_afresh_past_their_bound():
     assert _unseen(known, "AA", "BB", "CC", "DD", "EE") == ["EE"]
     known.add(_ids("EE", "FF"))  # 6 x 2 > 8: forget the others rather than grow
     assert _unseen(known, "AA", "BB", "CC", "DD", "EE", "FF") == ["AA", "BB", "CC", "DD"]
+
+
+def test_a_preloaded_page_is_known_in_any_order_and_one_past_the_bound_is_refused():
+    known = KnownCustomers(limit_bytes=12, merge_every=10)  # ids of 2 bytes: 6 fit
+    assert known.preload(_ids("DD", "BB", "AA"))
+    known.add(_ids("ZZ"))
+    assert known.preload(_ids("CC", "EE", "AA"))
+    assert _unseen(known, "AA", "BB", "CC", "DD", "EE", "FF", "ZZ") == ["FF"]
+    assert not known.preload(_ids("FF", "GG"))  # 5 + 2 ids > 6: none of them taken
+    assert _unseen(known, "FF", "GG") == ["FF", "GG"]
