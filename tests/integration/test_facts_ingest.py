@@ -312,6 +312,27 @@ async def test_a_fold_publishes_the_stored_totals_of_rows_it_created_and_rows_it
     assert published[(b, "2026Q4")]["last_day"] == "2026-12-31"
 
 
+async def test_a_fold_of_new_rows_meeting_one_that_exists_creates_and_updates_them_all(engines):
+    first, last = sorted(await _customers(engines, 2))
+    await _ingest(engines, [{"customer_id": last, "day": "2026-08-03", "total": 10}])
+    # In key order the fold meets `first` (new) before `last` (existing): inserting them all
+    # as new fails at `last` and must leave no trace of `first`.
+    await _ingest(
+        engines,
+        [
+            {"customer_id": first, "day": "2026-08-04", "total": 20},
+            {"customer_id": last, "day": "2026-08-04", "total": 30},
+        ],
+        queued=True,
+    )
+    assert await _quarter_totals(engines, first) == [
+        ("2026Q3", 1, 2_000, 0, date(2026, 8, 4), 2_000, date(2026, 8, 4), 2_000)
+    ]
+    assert await _quarter_totals(engines, last) == [
+        ("2026Q3", 2, 4_000, 0, date(2026, 8, 3), 1_000, date(2026, 8, 4), 3_000)
+    ]
+
+
 async def test_a_fold_takes_only_what_was_queued_before_it_began(engines):
     early = await _queue_one_day(engines, "2026-07-01")
     late = []

@@ -166,6 +166,12 @@ FROM (SELECT *, (row_number() OVER () - 1) / $1 AS chunk FROM totals WHERE versi
 GROUP BY chunk"""
 
 
+# A fold whose rows are all new (a quarter's first fold, a new book) inserts them plainly:
+# ~half the cost of ON CONFLICT's speculative insert. One existing row fails it at once.
+CREATE_ALL = f"""
+INSERT INTO profile.period_totals ({", ".join(DELTA_COLUMNS)})
+SELECT * FROM pg_temp.folding ORDER BY customer_id, period"""
+
 FOLDING_DDL = "CREATE TEMPORARY TABLE folding ({}) ON COMMIT DROP".format(
     ", ".join(f"{c} {_DELTA_TYPES.get(c, 'int8')}" for c in DELTA_COLUMNS)
 )
@@ -309,13 +315,27 @@ class FactsRepository:
         columns = [(c, _DELTA_TYPES.get(c, "int8"), deltas[c]) for c in DELTA_COLUMNS]
         await self._copy(None, "folding", columns)
         existed: set[tuple[str, str]] = set()
-        async for arrays in self.conn.cursor(FOLD, chunk_rows, prefetch=1):
-            totals = _totals_columns(arrays)
-            existed.update(zip(totals["customer_id"], totals["period"], strict=True))
-            yield totals
+        if not await self._create_all():
+            async for arrays in self.conn.cursor(FOLD, chunk_rows, prefetch=1):
+                totals = _totals_columns(arrays)
+                existed.update(zip(totals["customer_id"], totals["period"], strict=True))
+                yield totals
         created = created_totals(deltas, existed)
         for start in range(0, len(created["customer_id"]), chunk_rows):
             yield {c: values[start : start + chunk_rows] for c, values in created.items()}
+
+    async def _create_all(self) -> bool:
+        """Insert the folding deltas as new totals rows; False, having changed nothing, when
+        one of the rows exists already (or is being inserted by another transaction, which
+        this one then waits for)."""
+        await self.conn.execute("SAVEPOINT create_all")
+        try:
+            await self.conn.execute(CREATE_ALL)
+        except asyncpg.UniqueViolationError:
+            await self.conn.execute("ROLLBACK TO SAVEPOINT create_all")
+            return False
+        await self.conn.execute("RELEASE SAVEPOINT create_all")
+        return True
 
     async def _copy(
         self, schema: str | None, table: str, columns: list[tuple[str, str, np.ndarray]]
