@@ -4,6 +4,7 @@ or otlp (OTEL_EXPORTER_OTLP_ENDPOINT)."""
 
 import os
 import sys
+from contextlib import AbstractContextManager, nullcontext
 
 from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
@@ -12,6 +13,7 @@ from opentelemetry.instrumentation.grpc import (
     GrpcAioInstrumentorServer,
 )
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
@@ -54,6 +56,15 @@ def setup_tracing(service: str, exporter: str, sample_ratio: float = 1.0) -> Non
 def instrument_engine(engine: AsyncEngine) -> None:
     if _provider is not None:
         SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, tracer_provider=_provider)
+
+
+def sql_spans_if_traced() -> AbstractContextManager[object]:
+    """Inside a call that is not being traced, its SQL statements' spans would be dropped
+    anyway: skip making them. A span costs ~30-50 µs of CPU a statement (the instrumentation
+    scans the SQL text), which on a hot path (GetCustomer, a bulk batch) is worth keeping."""
+    if trace.get_current_span().is_recording():
+        return nullcontext()
+    return suppress_instrumentation()
 
 
 def shutdown_tracing() -> None:

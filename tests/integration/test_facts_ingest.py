@@ -111,6 +111,21 @@ async def test_bad_rows_are_rejected_one_by_one_and_good_rows_land(engines, queu
     assert "100000 is not cash + securities" in result.rejections[2].reason
 
 
+async def test_an_unknown_customer_among_distinct_ids_is_refused_and_the_rest_queued(engines):
+    # Every id once, the usual end-of-day batch: the ids are checked without sorting them.
+    a, b = await _customers(engines, 2)
+    rows = [
+        {"customer_id": b, "day": "2026-01-07", "total": 20},
+        {"customer_id": "NOBODY-" + a, "day": "2026-01-07", "total": 30},
+        {"customer_id": a, "day": "2026-01-07", "total": 10},
+    ]
+    result = await _ingest(engines, rows, queued=True)
+    assert result.accepted == 2
+    assert [(r.row, r.field) for r in result.rejections] == [(1, "customer_id")]
+    assert [t[:3] for t in await _quarter_totals(engines, a)] == [("2026Q1", 1, 1_000)]
+    assert [t[:3] for t in await _quarter_totals(engines, b)] == [("2026Q1", 1, 2_000)]
+
+
 @pytest.mark.parametrize("queued", [False, True], ids=["direct", "queued"])
 async def test_replayed_days_replace_and_quarter_totals_follow(engines, queued):
     (c,) = await _customers(engines, 1)

@@ -6,6 +6,7 @@ from clienttier.common.v1 import common_pb2
 from clienttier.profile.v1 import facts_pb2, facts_pb2_grpc
 from mesh.errors import InvalidField, NotFound
 from mesh.rpc import required_date, required_id, unary
+from mesh.telemetry import sql_spans_if_traced
 from services.profile.domain.facts import VALUE_COLUMNS
 from services.profile.domain.figures import (
     Figures,
@@ -69,14 +70,15 @@ class FactsServicer(facts_pb2_grpc.FactsServiceServicer):
         batch_no = 0
         async for request in request_iterator:
             rows = request.rows
-            result = await facts.ingest_batch(
-                self._uow(),
-                list(rows.customer_id),
-                list(rows.day),
-                {c: getattr(rows, c) for c in VALUE_COLUMNS},
-                queue_totals=True,
-                known=self.known,
-            )
+            with sql_spans_if_traced():  # six statements a batch: ~0.1 µs a row otherwise
+                result = await facts.ingest_batch(
+                    self._uow(),
+                    list(rows.customer_id),
+                    list(rows.day),
+                    {c: getattr(rows, c) for c in VALUE_COLUMNS},
+                    queue_totals=True,
+                    known=self.known,
+                )
             self.rollup.nudge()
             response.accepted_rows += result.accepted
             response.rejections.extend(

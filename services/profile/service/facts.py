@@ -81,12 +81,11 @@ async def _queue_new_days(
     The positions of rows whose customer does not exist; None, with nothing written (the
     transaction rolls back), when one of the days is stored already."""
     async with uow:
-        conn = await uow.raw_connection()
         # Not waiting for this commit to reach disk is safe: the stream replies only after the
         # queued deltas are folded, and that later, synchronous commit flushes the log up to
         # and past this one. A stream cut before its reply is re-sent by the client.
-        await conn.execute("SET LOCAL synchronous_commit = off")
-        repo = FactsRepository(conn)
+        await uow.commit_asynchronously()
+        repo = FactsRepository(await uow.raw_connection())
         unknown = await _unknown_rows(repo, batch, known)
         exists = np.ones(len(batch), dtype=bool)
         exists[unknown] = False
@@ -118,7 +117,7 @@ async def learn_customer_book(
 async def _unknown_rows(
     repo: FactsRepository, batch: FactsBatch, known: KnownCustomers | None
 ) -> list[int]:
-    ids = np.unique(batch.customer_id_bytes)
+    ids = batch.customer_id_bytes if batch.distinct_ids else np.unique(batch.customer_id_bytes)
     unseen = known.unseen(ids) if known is not None else ids
     missing = await repo.missing_customers(unseen.astype(str).tolist())
     gone = np.array(list(missing), dtype="S") if missing else unseen[:0]
