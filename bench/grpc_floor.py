@@ -9,12 +9,10 @@ what gRPC aio itself costs on this machine, to set `bench/ingest.py`'s CPU per c
 
 import argparse
 import asyncio
-import subprocess
-import sys
 
 import grpc
 
-from bench.measure import cpu_seconds, open_loop, percentile
+from bench.measure import cpu_seconds, open_loop, percentile, server_process
 
 METHOD = "/bench.Floor/Answer"
 
@@ -62,16 +60,8 @@ def main() -> None:
     if args.serve:
         asyncio.run(serve())
         return
-    server = subprocess.Popen(
-        [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
-        ms, cpu = asyncio.run(call(port, args.rate, args.seconds, server.pid))
-    finally:
-        server.terminate()
-        server.wait()
+    with server_process(__file__, "--serve") as (pid, port):
+        ms, cpu = asyncio.run(call(port, args.rate, args.seconds, pid))
     print(
         f"empty gRPC aio call at {args.rate:,} calls/s for {args.seconds:g} s:"
         f" server CPU per call {cpu / len(ms) * 1e6:.0f} µs,"

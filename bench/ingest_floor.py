@@ -13,21 +13,19 @@ cost nothing, to set `bench/ingest.py` and `bench/copy_floor.py` against."""
 
 import argparse
 import asyncio
-import subprocess
-import sys
 import time
 
 import asyncpg
 import grpc
 from tqdm import tqdm
 
-from bench.measure import CpuMeter
+from bench.measure import CpuMeter, server_process
 from clienttier.profile.v1 import facts_pb2, facts_pb2_grpc
 from mesh.channels import open_channel
 from ops.dsn import service_url
 from ops.embedded_pg import database_url
 from ops.launcher import scratch_mesh
-from ops.seed import fact_batches
+from ops.seed import _aiter, fact_batches
 from services.profile.adapters.facts_repository import FactsRepository
 from services.profile.demo.generator import BrokerageSpec
 from services.profile.domain.facts import VALUE_COLUMNS, check_batch
@@ -69,16 +67,10 @@ async def send(address: str, spec: BrokerageSpec, streams: int, batch_rows: int)
     progress = tqdm(disable=True)
 
     async def stream(s: int) -> int:
-        async def batches():  # type: ignore[no-untyped-def]
-            for batch in fact_batches(spec, s, streams, batch_rows, progress):
-                yield batch
-                await asyncio.sleep(0)  # let the other streams' sends interleave, as seed does
-
+        batches = _aiter(fact_batches(spec, s, streams, batch_rows, progress))
         async with open_channel(address, 30.0) as channel:
-            reply = await facts_pb2_grpc.FactsServiceStub(channel).IngestDailyFacts(
-                batches(), timeout=None
-            )
-        return reply.accepted_rows
+            stub = facts_pb2_grpc.FactsServiceStub(channel)
+            return (await stub.IngestDailyFacts(batches, timeout=None)).accepted_rows
 
     return sum(await asyncio.gather(*(stream(s) for s in range(streams))))
 
@@ -100,22 +92,13 @@ def main() -> None:
         url = service_url(admin, "profile", mesh.database).replace(
             "postgresql+asyncpg", "postgresql"
         )
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", url, "--streams", str(args.streams)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert server.stdout is not None
-            address = f"127.0.0.1:{int(server.stdout.readline())}"
+        serving = server_process(__file__, "--serve", url, "--streams", str(args.streams))
+        with serving as (pid, port):
             spec = BrokerageSpec(customers=args.customers, days=args.days, seed=11)
-            with CpuMeter([server.pid]) as cpu:
+            with CpuMeter([pid]) as cpu:
                 started = time.perf_counter()
-                rows = asyncio.run(send(address, spec, args.streams, args.batch_rows))
+                rows = asyncio.run(send(f"127.0.0.1:{port}", spec, args.streams, args.batch_rows))
                 seconds = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait()
     print(
         f"checked and COPYed through gRPC, nothing else: {rows:,} rows in {seconds:.1f} s = "
         f"{rows / seconds:,.0f} rows/s ({args.streams} streams of {args.batch_rows}-row batches)"

@@ -6,8 +6,11 @@ import asyncio
 import collections
 import gc
 import os
+import subprocess
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 import grpc
 
@@ -133,6 +136,19 @@ def _cpu_or_nothing(pid: int | str) -> float:
         return cpu_seconds(pid)
     except OSError:  # ended meanwhile
         return 0.0
+
+
+@contextmanager
+def server_process(script: str, *args: str) -> Iterator[tuple[int, int]]:
+    """`python script *args` as a server that prints the port it listens on, then serves until
+    terminated: (its pid, its port) while the block runs; terminated on the way out."""
+    server = subprocess.Popen([sys.executable, script, *args], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        yield server.pid, int(server.stdout.readline())
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def percentile(values: list[float], p: float) -> float:

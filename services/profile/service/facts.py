@@ -117,8 +117,10 @@ async def learn_customer_book(
 async def _unknown_rows(
     repo: FactsRepository, batch: FactsBatch, known: KnownCustomers | None
 ) -> list[int]:
-    ids = batch.customer_id_bytes if batch.distinct_ids else np.unique(batch.customer_id_bytes)
-    unseen = known.unseen(ids) if known is not None else ids
+    ids = batch.customer_id_bytes
+    # Distinct ids for the lookup, sorted only once the memo has set aside those it knows: in a
+    # daily feed, all of them (numpy sorts bytes at ~0.18 µs an id).
+    unseen = np.unique(known.unseen(ids) if known is not None else ids)
     missing = await repo.missing_customers(unseen.astype(str).tolist())
     gone = np.array(list(missing), dtype="S") if missing else unseen[:0]
     if known is not None:

@@ -39,7 +39,7 @@ class KnownCustomers:
         self._small = _NONE
 
     def unseen(self, ids: np.ndarray) -> np.ndarray:
-        """Those of the distinct ids (a bytes array) not known to be customers."""
+        """Those of the ids (a bytes array, in any order) not known to be customers."""
         ids = ids[~_has(self._large, ids)]
         return ids[~_has(self._small, ids)] if len(ids) else ids
 

@@ -24,6 +24,14 @@ def test_ids_added_are_seen_before_and_after_they_are_merged():
     assert len(known) == 5
 
 
+def test_ids_asked_about_in_any_order_and_more_than_once_are_each_answered():
+    known = KnownCustomers(merge_every=2)
+    known.add(_ids("C005", "C001"))  # merged
+    known.add(_ids("C003"))  # newest
+    asked = _ids("C009", "C003", "C001", "C009", "C002", "C005", "C002")
+    assert known.unseen(asked).tolist() == [b"C009", b"C009", b"C002", b"C002"]
+
+
 def test_ids_longer_than_the_merged_ones_widen_the_array_and_shorter_ones_still_match():
     known = KnownCustomers(merge_every=1)
     known.add(_ids("AB"))
