@@ -25,7 +25,7 @@ from mesh.channels import open_channel
 from ops.dsn import service_url
 from ops.embedded_pg import database_url
 from ops.launcher import scratch_mesh
-from ops.seed import _aiter, fact_batches
+from ops.seed import fact_batches, interleaved
 from services.profile.adapters.facts_repository import FactsRepository
 from services.profile.demo.generator import BrokerageSpec
 from services.profile.domain.facts import VALUE_COLUMNS, check_batch
@@ -67,7 +67,7 @@ async def send(address: str, spec: BrokerageSpec, streams: int, batch_rows: int)
     progress = tqdm(disable=True)
 
     async def stream(s: int) -> int:
-        batches = _aiter(fact_batches(spec, s, streams, batch_rows, progress))
+        batches = interleaved(fact_batches(spec, s, streams, batch_rows, progress))
         async with open_channel(address, 30.0) as channel:
             stub = facts_pb2_grpc.FactsServiceStub(channel)
             return (await stub.IngestDailyFacts(batches, timeout=None)).accepted_rows

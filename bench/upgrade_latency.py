@@ -26,7 +26,7 @@ from mesh.channels import open_channel
 from mesh.outbox import unpack
 from ops.embedded_pg import database_url
 from ops.launcher import Mesh, free_port, scratch_mesh
-from ops.seed import _aiter, customer_batches, fact_batches
+from ops.seed import customer_batches, fact_batches, interleaved
 from services.profile.demo.generator import BrokerageSpec, trading_days
 
 
@@ -89,7 +89,7 @@ async def run(mesh: Mesh, customers: int, probes: int, catch_up_seconds: float) 
         from clienttier.profile.v1 import onboarding_pb2_grpc
 
         onboarding = onboarding_pb2_grpc.CustomerImportServiceStub(profile_channel)
-        await onboarding.ImportCustomers(_aiter(customer_batches(spec, 2000)), timeout=None)
+        await onboarding.ImportCustomers(interleaved(customer_batches(spec, 2000)), timeout=None)
         imported = time.perf_counter()
         ids = [f"PROBE{n:05d}" for n in range(probes)]
         for cid in ids:
@@ -115,10 +115,8 @@ async def run(mesh: Mesh, customers: int, probes: int, catch_up_seconds: float) 
 
         progress = tqdm(disable=True)
         started = time.perf_counter()
-        ingest = asyncio.gather(*(
-            facts.IngestDailyFacts(_aiter(fact_batches(spec, s, 2, 2000, progress)), timeout=None)
-            for s in range(2)
-        ))  # fmt: skip
+        streams = (interleaved(fact_batches(spec, s, 2, 2000, progress)) for s in range(2))
+        ingest = asyncio.gather(*(facts.IngestDailyFacts(b, timeout=None) for b in streams))
         sent: dict[str, float] = {}
         for cid in ids:
             vip = facts_pb2.DailyFacts(

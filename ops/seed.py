@@ -194,10 +194,12 @@ async def submit_assessments(channel, spec: BrokerageSpec, show_progress: bool) 
     return submitted
 
 
-async def _aiter(items: Iterator) -> AsyncIterator:
+async def interleaved(items: Iterator) -> AsyncIterator:
+    """`items` as a client stream that yields to the event loop after each message, so that
+    streams sent side by side take turns (the seed's and the benches' streams)."""
     for item in items:
         yield item
-        await asyncio.sleep(0)  # let the other streams' sends interleave
+        await asyncio.sleep(0)
 
 
 async def seed(
@@ -212,7 +214,7 @@ async def seed(
 
         started = time.perf_counter()
         imported = await onboarding.ImportCustomers(
-            _aiter(customer_batches(spec, 2000)), timeout=None
+            interleaved(customer_batches(spec, 2000)), timeout=None
         )
         customers_seconds = time.perf_counter() - started
         if imported.rejections:
@@ -226,7 +228,7 @@ async def seed(
         sent: list[float] = []  # when each stream handed over its last batch
 
         async def batches(s: int) -> AsyncIterator[facts_pb2.IngestDailyFactsRequest]:
-            async for batch in _aiter(fact_batches(spec, s, streams, batch_rows, progress)):
+            async for batch in interleaved(fact_batches(spec, s, streams, batch_rows, progress)):
                 yield batch
             sent.append(time.perf_counter())
 

@@ -125,7 +125,7 @@ async def _unknown_rows(
     gone = np.array(list(missing), dtype="S") if missing else unseen[:0]
     if known is not None:
         known.add(unseen[~np.isin(unseen, gone)])
-    return np.flatnonzero(np.isin(batch.customer_id_bytes, gone)).tolist() if missing else []
+    return np.flatnonzero(np.isin(ids, gone)).tolist() if missing else []
 
 
 def _result(
